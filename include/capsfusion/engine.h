@@ -1,0 +1,83 @@
+// The inference engine: load a LLaMA-architecture GGUF model, tokenize, and
+// generate for a batch of prompts.
+//
+//   auto model = capsfusion::Model::Load("models/capsfusion-default.gguf", {});
+//   if (!model.ok()) { ... model.status().ToString() ... }
+//   capsfusion::GenerateOptions opt;  // greedy, 80 new tokens
+//   auto out = (*model)->Generate({"Sentence 1: ...", "Sentence 2: ..."}, opt);
+//
+// Errors come back as Status values, never as aborts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capsfusion/status.h"
+#include "capsfusion/tokenizer.h"
+
+namespace capsfusion {
+
+struct ModelOptions {
+  int threads = 0;          //!< 0: all cores
+  size_t max_batch = 64;    //!< sequences decoded together at most
+  size_t context_length = 0;  //!< 0: the model's own
+};
+
+//! How to decode. The defaults are greedy decoding of at most 80 new tokens.
+//! Beam search follows Hugging Face `generate` (num_beams, length_penalty,
+//! early_stopping); sampling is reproducible for a given seed.
+struct GenerateOptions {
+  int max_new_tokens = 80;
+  int num_beams = 1;              //!< > 1: beam search
+  float length_penalty = 1.0f;    //!< beam score = logprob / length^length_penalty
+  bool early_stopping = false;    //!< beam: stop when num_beams hypotheses are done
+  float temperature = 0.0f;       //!< 0: greedy; > 0: sampling
+  int top_k = 0;                  //!< 0: off
+  float top_p = 1.0f;             //!< 1: off
+  uint64_t seed = 0;              //!< sampling seed (per prompt: seed + index)
+  float repetition_penalty = 1.0f;  //!< CTRL-style penalty, 1: off
+  int no_repeat_ngram_size = 0;   //!< 0: off
+  std::vector<std::string> stop;  //!< stop strings (not included in the output)
+};
+
+//! One prompt's result.
+struct Generation {
+  std::string text;               //!< decoded new text (stop string removed)
+  std::vector<int32_t> tokens;    //!< new token ids
+  size_t prompt_tokens = 0;
+  std::string finish_reason;      //!< "stop" (EOS or stop string) or "length"
+  double logprob = 0;             //!< sum of the chosen tokens' log-probabilities
+};
+
+//! Hyperparameters read from the file.
+struct ModelInfo {
+  std::string architecture;  //!< "llama" (or our own variant's name)
+  std::string name;
+  uint32_t n_vocab = 0, n_ctx = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0;
+  std::string weight_type;   //!< "F32", "F16", "Q8_0", "Q4_0" or "mixed"
+  uint64_t n_params = 0;
+  std::string file_sha256;   //!< hash of the model file (provenance)
+  std::string prompt_template;  //!< from metadata "capsfusion.prompt_template", or empty
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  //! Maps the GGUF file at `path` and checks it completely.
+  static StatusOr<std::unique_ptr<Model>> Load(const std::string& path,
+                                               const ModelOptions& options);
+
+  virtual const ModelInfo& info() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+
+  //! Generates for every prompt; results in the order of `prompts`. Prompts of
+  //! different lengths are decoded together; a prefix common to all prompts is
+  //! computed once.
+  virtual StatusOr<std::vector<Generation>> Generate(const std::vector<std::string>& prompts,
+                                                     const GenerateOptions& options) = 0;
+};
+
+}  // namespace capsfusion

@@ -1,0 +1,70 @@
+// RecordReader: streams records from a dataset file, one row at a time.
+//
+// Formats: JSON array (the CapsFusion release), JSONL, CSV and TSV (RFC 4180
+// quoting, header row); any of them gzip- or zstd-compressed (detected by magic
+// bytes, not by name). Memory stays flat in the number of rows.
+//
+// Bad rows never stop the stream: Next() returns kReject with the place and the
+// reason, and the next call goes on with the following row. Only an error that
+// makes the rest of the file unreadable (I/O failure, a JSON array whose
+// structure is broken beyond recovery) ends the stream; status() then says why.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "capsfusion/record.h"
+#include "capsfusion/status.h"
+
+namespace capsfusion {
+
+//! Input and output file formats.
+enum class Format { kAuto, kJson, kJsonl, kCsv, kTsv };
+
+//! Parses "json", "jsonl", "csv", "tsv" or "auto".
+StatusOr<Format> ParseFormat(const std::string& name);
+//! Guesses the format from the file name (".jsonl.gz" -> kJsonl); kAuto if unknown.
+Format FormatFromPath(const std::string& path);
+const char* FormatName(Format format);
+
+//! A row the reader could not turn into a record.
+struct Reject {
+  std::string origin;  //!< "path:line"
+  std::string reason;  //!< one line: what is wrong ("missing field laion_coco")
+  std::string text;    //!< the offending input, cut to a bounded size
+};
+
+struct ReaderOptions {
+  Format format = Format::kAuto;  //!< kAuto: from the file name, else sniffed from content
+  FieldMap fields;
+  bool require_raw = true;        //!< reject rows without a string raw caption
+  bool require_synthetic = true;  //!< reject rows without a string synthetic caption
+  bool require_references = false;  //!< reject rows without every reference field
+  bool decode_entities = true;    //!< decode &quot; &amp; &#39; ... in the raw caption
+  size_t max_field_bytes = 1 << 20;  //!< a longer caption field rejects the row
+  size_t max_row_bytes = 16 << 20;   //!< a longer row (line) is rejected, then skipped
+};
+
+class RecordReader {
+ public:
+  enum class Result { kRecord, kReject, kEnd };
+
+  virtual ~RecordReader() = default;
+
+  //! Opens `path` ("-" reads standard input).
+  static StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
+                                                      const ReaderOptions& options);
+
+  //! Reads the next row into `*record` (kRecord) or `*reject` (kReject).
+  //! kEnd at the end of the input or after a fatal error (see status()).
+  virtual Result Next(Record* record, Reject* reject) = 0;
+
+  //! OK unless a fatal error ended the stream early.
+  virtual const Status& status() const = 0;
+
+  //! Bytes consumed from the (decompressed) input so far: for progress.
+  virtual uint64_t bytes_read() const = 0;
+};
+
+}  // namespace capsfusion

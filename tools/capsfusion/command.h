@@ -1,0 +1,38 @@
+// How the capsfusion CLI is put together: each subcommand lives in its own
+// cmd_<name>.cc and registers itself through one Add<Name>Command function.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "capsfusion/status.h"
+
+namespace capsfusion::cli {
+
+//! Exit codes shared by every subcommand.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  //!< the job could not be done (message on stderr)
+  kExitUsage = 2,    //!< bad flags or arguments
+  kExitPartial = 3,  //!< the job finished, but some rows were rejected (see summary)
+};
+
+//! What a subcommand runs after its flags are parsed; returns the exit code.
+using Runner = std::function<int()>;
+
+//! Prints "capsfusion <cmd>: error: <message>" on one line; returns kExitFailure.
+int Fail(const std::string& command, const Status& status);
+int Fail(const std::string& command, const std::string& message);
+
+//! True when stderr is a terminal (progress lines are shown only then).
+bool StderrIsTerminal();
+
+// One per subcommand. Each adds its CLI11 subcommand to `app` and sets `*run`
+// when the user picked it.
+void AddPromptCommand(CLI::App& app, Runner* run);
+void AddFuseCommand(CLI::App& app, Runner* run);
+void AddEvalCommand(CLI::App& app, Runner* run);
+
+}  // namespace capsfusion::cli

@@ -1,0 +1,36 @@
+// capsfusion: turn noisy web image-text data into high-quality captions.
+#include <cstdio>
+#include <exception>
+
+#include "command.h"
+
+int main(int argc, char** argv) {
+  using namespace capsfusion::cli;
+  CLI::App app{
+      "capsfusion: fuse raw web alt-text and synthetic captions into one caption that keeps\n"
+      "the real-world knowledge of the first and the structure of the second (CapsFusion).\n"
+      "Run `capsfusion <command> --help` for the options of each command."};
+  app.name("capsfusion");
+  app.set_version_flag("--version", std::string("capsfusion ") + CAPSFUSION_VERSION);
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+
+  Runner run;
+  AddPromptCommand(app, &run);
+  // fuse and eval are registered below as they land.
+
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!run) return kExitUsage;
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "capsfusion: internal error: %s\n", e.what());
+    return kExitFailure;
+  }
+}
