@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
 
   Runner run;
   AddPromptCommand(app, &run);
-  // fuse and eval are registered below as they land.
+  AddFuseCommand(app, &run);
+  AddEvalCommand(app, &run);
 
 
   try {
