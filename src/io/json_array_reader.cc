@@ -136,6 +136,7 @@ class JsonArrayReader : public RecordReader {
                                       std::to_string(options_.max_row_bytes) + ")", reject);
         }
         if (src_->Fill(std::max(SourceBuffer::kChunk, window.size()))) continue;
+        window = std::string_view(src_->data(), src_->size());  // the window may have moved
         if (r == JsonScanner::Result::kTruncated) {
           line_ += static_cast<uint64_t>(std::count(window.begin(), window.end(), '\n'));
           return Truncated("the element that starts at line " + std::to_string(start_line) + " is not closed");

@@ -28,7 +28,7 @@ class JsonlReader : public RecordReader {
     if (done_) return Result::kEnd;
     for (;;) {
       const char* data = src_->data();
-      const size_t size = src_->size();
+      const size_t size = src_->size();  // unchanged by a Fill() that brings nothing
       const void* nl = std::memchr(data + scan_from_, '\n', size - scan_from_);
       size_t len, used;
       if (nl != nullptr) {
@@ -44,6 +44,8 @@ class JsonlReader : public RecordReader {
           done_ = true;
           return Result::kEnd;
         }
+        // Fill() may have moved the window even though nothing came.
+        data = src_->data();
         if (size == 0) {
           done_ = true;
           return Result::kEnd;
