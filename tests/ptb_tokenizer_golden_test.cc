@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -56,6 +57,15 @@ TEST(PtbTokenizerGolden, EveryTsvLineAlone) {
     if (++bad <= 40) {
       report << "line " << i + 1 << "\n  caption:  " << nlohmann::json(lines[i].caption).dump()
              << "\n  expected: " << lines[i].expected << "\n  got:      " << got[i] << "\n";
+    }
+  }
+  if (const char* dump = std::getenv("PTB_GOLDEN_DUMP")) {  // all mismatches, for debugging
+    std::ofstream out(dump);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (got[i] != lines[i].expected) {
+        out << nlohmann::json(lines[i].caption).dump() << "\n  E: " << lines[i].expected
+            << "\n  G: " << got[i] << "\n";
+      }
     }
   }
   std::cout << "[ptb golden] " << lines.size() - bad << "/" << lines.size() << " lines match; "
