@@ -152,6 +152,47 @@ TEST(SpmCompat, UnknownWithoutByteFallbackMatchesSentencePiece) {
   EXPECT_EQ(ids[1], m.tok->unk_id());
 }
 
+TEST(SpmCompat, RefusesModelsItCannotReproduce) {
+  const std::vector<std::string> corpus = SyntheticCorpus(800, 11);
+  std::string error;
+  for (const char* flags : {"--vocab_size=400 --hard_vocab_limit=false --model_type=unigram",
+                            "--vocab_size=400 --hard_vocab_limit=false --normalization_rule_name=nmt_nfkc",
+                            "--vocab_size=400 --hard_vocab_limit=false --remove_extra_whitespaces=true"}) {
+    const std::string model = TrainSentencePiece(corpus, flags, &error);
+    ASSERT_FALSE(model.empty()) << error;
+    SpmModelInfo info;
+    auto refused = LlamaVocabFromSentencePiece(model, /*require_compatible=*/true, &info);
+    EXPECT_EQ(refused.status().code(), Status::Code::kNotSupported) << flags;
+    EXPECT_TRUE(LlamaVocabFromSentencePiece(model, /*require_compatible=*/false).ok()) << flags;
+  }
+}
+
+TEST(SpmCompat, MalformedModelBytesNeverCrash) {
+  std::string error;
+  const std::string model =
+      TrainSentencePiece(SyntheticCorpus(500, 13), "--vocab_size=400 --hard_vocab_limit=false", &error);
+  ASSERT_FALSE(model.empty()) << error;
+  ASSERT_TRUE(LlamaVocabFromSentencePiece(model).ok());
+  // Every truncation either fails cleanly or yields a usable tokenizer.
+  for (size_t len = 0; len < model.size(); len += 1 + len / 64) {
+    auto vocab = LlamaVocabFromSentencePiece(std::string_view(model).substr(0, len));
+    if (vocab.ok()) {
+      EXPECT_TRUE(LlamaTokenizer::Create(std::move(*vocab)).ok());
+    }
+  }
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = model;
+    for (int k = 0; k < 4; ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
+    auto vocab = LlamaVocabFromSentencePiece(bad, /*require_compatible=*/false);
+    if (!vocab.ok()) continue;
+    auto tok = LlamaTokenizer::Create(std::move(*vocab));
+    if (tok.ok()) (*tok)->Decode((*tok)->Encode("a photo of a cat \xFF", true));
+  }
+  EXPECT_EQ(LlamaVocabFromSentencePiece("").status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(LlamaVocabFromSentencePiece("\x0a\xff").status().code(), Status::Code::kCorruption);
+}
+
 TEST(SpmCompat, CapsFusionCaptionsMatchSentencePiece) {
   const std::string train_path = testing::SharedData("capsfusion/train.json");
   const std::string dev_path = testing::SharedData("capsfusion/dev.json");
