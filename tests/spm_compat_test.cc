@@ -5,10 +5,12 @@
 #include <chrono>
 #include <random>
 
+#include "gguf/gguf.h"
 #include "spm_reference.h"
 #include "test_util.h"
 #include "tokenizer/llama_tokenizer.h"
 #include "tokenizer/spm_model.h"
+#include "tokenizer/tokenizer_metadata.h"
 
 namespace capsfusion {
 namespace {
@@ -150,6 +152,31 @@ TEST(SpmCompat, UnknownWithoutByteFallbackMatchesSentencePiece) {
   const auto ids = m.tok->Encode("zzz", false);
   ASSERT_EQ(ids.size(), 2u);  // "▁" and one <unk> for the run "zzz"
   EXPECT_EQ(ids[1], m.tok->unk_id());
+}
+
+// The trainer's path: SentencePiece model -> LlamaVocab -> GGUF metadata ->
+// LoadLlamaTokenizer, still id for id with SentencePiece.
+TEST(SpmCompat, ThroughGgufMetadataMatchesSentencePiece) {
+  const std::vector<std::string> corpus = SyntheticCorpus(2000, 21);
+  std::string error;
+  const std::string model = TrainSentencePiece(corpus, "--vocab_size=450 --hard_vocab_limit=false", &error);
+  ASSERT_FALSE(model.empty()) << error;
+  sentencepiece::SentencePieceProcessor sp;
+  ASSERT_TRUE(sp.LoadFromSerializedProto(model).ok());
+  auto vocab = LlamaVocabFromSentencePiece(model);
+  ASSERT_TRUE(vocab.ok()) << vocab.status().ToString();
+  gguf::GgufWriter writer;
+  writer.SetString("general.architecture", "llama");
+  ASSERT_TRUE(WriteLlamaVocab(*vocab, &writer).ok());
+  auto file = gguf::GgufFile::FromBytes(writer.WriteToString());
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto tok = LoadLlamaTokenizer(**file);
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  std::vector<std::string> texts = SyntheticCorpus(1000, 22);
+  for (const auto& t : ProbeTexts()) texts.push_back(t);
+  const auto a = CompareWithSentencePiece(sp, **tok, texts);
+  EXPECT_EQ(a.ids_equal, a.texts) << a.Summary();
+  EXPECT_EQ(a.decodes_equal, a.texts) << a.Summary();
 }
 
 TEST(SpmCompat, RefusesModelsItCannotReproduce) {
