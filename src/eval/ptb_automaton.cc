@@ -21,6 +21,7 @@ namespace {
 
 using AstPtr = std::shared_ptr<RuleSet::Ast>;
 constexpr int kInf = 1 << 28;
+constexpr size_t kShortOvershoot = 32;
 
 Ranges Normalize(Ranges r) {
   std::sort(r.begin(), r.end(), [](const CharRange& a, const CharRange& b) { return a.lo < b.lo; });
@@ -608,7 +609,12 @@ RuleSet::Match RuleSet::Longest(const char16_t* text, size_t n, size_t pos, Memo
       memo->pending.push_back((static_cast<uint64_t>(d) << 32) | static_cast<uint32_t>(i));
     }
   }
-  for (uint64_t k : memo->pending) memo->failed.insert(k);
+  // Short overshoots cost at most kShortOvershoot steps per token; only long
+  // ones are remembered, so each (state, position) is walked past at most
+  // once in a long overshoot and the pass stays linear.
+  if (memo->pending.size() > kShortOvershoot) {
+    for (uint64_t k : memo->pending) memo->failed.insert(k);
+  }
   memo->pending.clear();
   return best;
 }
