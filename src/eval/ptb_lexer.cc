@@ -40,7 +40,7 @@ struct RuleSpec {
   const char* trail;
 };
 
-// Named sub-patterns. Syntax: see ptb_automaton.h.
+// Named sub-patterns. Syntax: see ptb_pattern.h.
 const std::pair<const char*, const char*> kMacros[] = {
     {"SGML", R"(<([!?][A-Za-z\-][^>\r\n]*|[A-Za-z][A-Za-z0-9_:.\-]*([ ]+([A-Za-z][A-Za-z0-9_:.\-]*|[A-Za-z][A-Za-z0-9_:.\-]*[ ]*=[ ]*('[^']*'|\"[^\"]*\"|[A-Za-z][A-Za-z0-9_:.\-]*)))*[ ]*/?|/[A-Za-z][A-Za-z0-9_:.\-]*)[ ]*>)"},
     {"SPMDASH", R"(&(MD|mdash|ndash);|[\u0096\u0097\u2013\u2014\u2015])"},
@@ -156,7 +156,7 @@ const RuleSpec kRules[] = {
     {kPhone, R"({PHONE})", ""},
     {kQuoteLeft, R"({DBLQUOT})", R"([A-Za-z0-9$])"},
     {kQuoteRight, R"({DBLQUOT})", ""},
-    {kSkip, R"(0x7f)", ""},
+    {kSkip, R"(0x7f)", ""},  // the literal text "0x7f" (any case) is dropped
     {kLess, R"(<|&lt;)", ""},
     {kGreater, R"(>|&gt;)", ""},
     {kSmiley, R"({SMILEY})", R"([^A-Za-z0-9])"},

@@ -4,6 +4,9 @@
 // over the whole stream, splits the output on '\n', pairs line i with caption
 // i, and drops the punctuation tokens of its list from each line.
 //
+// Both functions are thread-safe (each thread lazily builds its own lexer,
+// about 20 ms once) and linear in the input size.
+//
 // Byte handling: Python always hands the jar valid UTF-8. For other bytes we
 // decode each maximal ill-formed subsequence as U+FFFD (what Java's decoder
 // does), which the lexer then deletes like any untokenizable character.
