@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capsfusion/metrics.h"
@@ -149,6 +150,26 @@ TEST(PtbTokenizer, OtherLineBreaksShiftLinesLikeTheWrapper) {
   // captions in order, so later captions shift and the last ones get "".
   EXPECT_EQ(PtbTokenize("a\rb"), "a");
   EXPECT_EQ(PtbTokenizeBatch({"a\rb", "c"}), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(PtbTokenizer, ConcurrentCallsAgree) {
+  const std::vector<std::string> caps = {"He lives in the U.S. The end.", "A cat (black) on a mat.",
+                                         "Call 310 570 9100 now", "Wow!!! Really?!"};
+  std::vector<std::string> want;
+  for (const std::string& c : caps) want.push_back(PtbTokenize(c));
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      int good = 0;
+      for (int round = 0; round < 50; ++round) {
+        for (size_t i = 0; i < caps.size(); ++i) good += PtbTokenize(caps[i]) == want[i];
+      }
+      ok[t] = good;
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(ok[t], 200);
 }
 
 uint64_t NextRandom(uint64_t* s) {
