@@ -22,8 +22,9 @@ class InputStream {
 
   virtual ~InputStream() = default;
 
-  //! Reads up to `n` decompressed bytes; fewer only at the end of the input.
-  //! Returns 0 at the end or after an error (then status() is not OK).
+  //! Reads up to `n` decompressed bytes; fewer only at the end of the input or
+  //! when an error stops it (the bytes before the error are returned). Returns
+  //! 0 at the end or once an error happened (then status() is not OK).
   virtual size_t Read(char* buf, size_t n) = 0;
 
   //! An I/O error, or a corrupt or truncated compressed stream (the message
