@@ -40,6 +40,7 @@ class RecordBuilder {
   std::vector<std::string> decoded_;  // storage for strings with escapes
   std::string key_;
   std::string scratch_;
+  std::string content_;  // the bytes the stable id hashes
 };
 
 }  // namespace capsfusion::io
