@@ -12,8 +12,10 @@
 
 namespace capsfusion::io {
 
+//! Decompressed bytes of one input.
 class InputStream {
  public:
+  //! What the magic bytes said.
   enum class Compression { kNone, kGzip, kZstd };
 
   //! Opens `path`; "-" is standard input. Fails for a missing file, a
@@ -31,6 +33,7 @@ class InputStream {
   //! names the file and the compressed byte offset).
   virtual const Status& status() const = 0;
 
+  //! The compression found at Open().
   virtual Compression compression() const = 0;
 
   //! "path" or "<stdin>", for messages.
