@@ -116,6 +116,35 @@ TEST(IoCompressionTest, TruncatedStreamIsFatal) {
   EXPECT_FALSE(r.status.ok());
 }
 
+TEST(IoCompressionTest, RandomDamageToCompressedStreamsNeverCrashes) {
+  TempDir dir;
+  const std::string rows = NoisyRows(300);
+  const std::string packed[] = {testing::Gzip(rows), testing::Zstd(rows)};
+  uint64_t x = 7;
+  auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string bytes = packed[trial % 2];
+    int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = 4 + next() % (bytes.size() - 4);  // keep the magic
+      if (next() % 5 == 0) {
+        bytes.resize(at);
+      } else {
+        bytes[at] = static_cast<char>(next());
+      }
+    }
+    std::string path = dir.File("damaged" + std::to_string(trial));
+    WriteFile(path, bytes);
+    auto r = ReadAll(path);
+    ASSERT_TRUE(r.open_status.ok());
+    EXPECT_LE(r.records.size(), 300u);
+    if (!r.status.ok()) EXPECT_NE(r.status.message().find(path), std::string::npos) << r.status.message();
+  }
+}
+
 TEST(IoCompressionTest, DashReadsStandardInput) {
   TempDir dir;
   WriteFile(dir.File("in.bin"), testing::Zstd(testing::CaptionRows(7)));
