@@ -141,7 +141,9 @@ TEST(IoCompressionTest, RandomDamageToCompressedStreamsNeverCrashes) {
     auto r = ReadAll(path);
     ASSERT_TRUE(r.open_status.ok());
     EXPECT_LE(r.records.size(), 300u);
-    if (!r.status.ok()) EXPECT_NE(r.status.message().find(path), std::string::npos) << r.status.message();
+    if (!r.status.ok()) {
+      EXPECT_NE(r.status.message().find(path), std::string::npos) << r.status.message();
+    }
   }
 }
 
