@@ -36,6 +36,8 @@ std::vector<std::pair<std::string, Value>> EveryValue() {
       {"t.i64", Value::Int64(std::numeric_limits<int64_t>::min())},
       {"t.f64", Value::Float64(1e300)},
       {"t.f32_nan", Value::Float32(std::numeric_limits<float>::quiet_NaN())},
+      {"t.f32_snan", Value::Float32(std::numeric_limits<float>::signaling_NaN())},  // bits kept exactly
+      {"t.f64_snan", Value::Float64(std::numeric_limits<double>::signaling_NaN())},
       {"t.arr.u8", MustArray(ValueType::kUint8, {Value::Uint8(0), Value::Uint8(255)})},
       {"t.arr.i8", MustArray(ValueType::kInt8, {Value::Int8(-1), Value::Int8(127)})},
       {"t.arr.u16", MustArray(ValueType::kUint16, {Value::Uint16(1), Value::Uint16(65535)})},

@@ -157,7 +157,7 @@ class Value {
 
  private:
   ValueType type_ = ValueType::kUint8;
-  uint64_t u_ = 0;   // unsigned integers and bools
+  uint64_t u_ = 0;   // unsigned integers, bools, and the exact bits of floats
   int64_t i_ = 0;    // signed integers
   double f_ = 0.0;   // floats
   std::string str_;  // STRING
@@ -315,7 +315,9 @@ class GgufWriter {
   }
 
   std::vector<std::pair<std::string, Value>> kvs_;
+  std::map<std::string, size_t, std::less<>> kv_index_;      // key -> position in kvs_
   std::vector<PendingTensor> tensors_;
+  std::map<std::string, size_t, std::less<>> tensor_index_;  // name -> position in tensors_
   uint32_t alignment_ = kDefaultAlignment;
   Status status_;
 };

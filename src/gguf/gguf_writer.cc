@@ -68,12 +68,12 @@ void GgufWriter::Set(std::string key, Value v) {
     }
     return SetAlignment(static_cast<uint32_t>(a));
   }
-  for (auto& kv : kvs_) {
-    if (kv.first == key) {
-      kv.second = std::move(v);
-      return;
-    }
+  auto it = kv_index_.find(key);
+  if (it != kv_index_.end()) {
+    kvs_[it->second].second = std::move(v);
+    return;
   }
+  kv_index_.emplace(key, kvs_.size());
   kvs_.emplace_back(std::move(key), std::move(v));
 }
 
@@ -93,9 +93,7 @@ Status GgufWriter::AddTensor(std::string name, TensorType type, std::vector<uint
                                    std::to_string(kMaxTensorNameBytes));
   }
   if (!IsValidUtf8(name)) return Status::InvalidArgument(where + ": name is not valid UTF-8");
-  for (const PendingTensor& t : tensors_) {
-    if (t.name == name) return Status::InvalidArgument(where + ": duplicate tensor name");
-  }
+  if (tensor_index_.count(name) != 0) return Status::InvalidArgument(where + ": duplicate tensor name");
   if (!IsSupportedTensorType(static_cast<uint32_t>(type))) {
     return Status::InvalidArgument(where + ": unsupported tensor type id " +
                                    std::to_string(static_cast<uint32_t>(type)));
@@ -131,6 +129,7 @@ Status GgufWriter::AddTensor(std::string name, TensorType type, std::vector<uint
   t.type = type;
   t.shape = std::move(shape);
   t.bytes.assign(static_cast<const char*>(data), n_bytes);
+  tensor_index_.emplace(t.name, tensors_.size());
   tensors_.push_back(std::move(t));
   return Status::OK();
 }
