@@ -221,6 +221,7 @@ TEST(GgufWriterTest, RejectsBadTensors) {
   EXPECT_FALSE(w.AddTensor(std::string(64, 'n'), TensorType::kF32, {2}, buf.data(), 8).ok());
   EXPECT_TRUE(w.AddTensor(std::string(63, 'n'), TensorType::kF32, {2}, buf.data(), 8).ok());
   EXPECT_FALSE(w.AddTensor("bad\xff", TensorType::kF32, {2}, buf.data(), 8).ok());
+  EXPECT_FALSE(w.AddTensor(std::string("a\0b", 3), TensorType::kF32, {2}, buf.data(), 8).ok());
   EXPECT_FALSE(w.AddTensor("t", static_cast<TensorType>(12), {256}, buf.data(), 144).ok());
   EXPECT_FALSE(w.AddTensor("t", TensorType::kF32, {}, buf.data(), 4).ok());
   EXPECT_FALSE(w.AddTensor("t", TensorType::kF32, {1, 1, 1, 1, 1}, buf.data(), 4).ok());
@@ -240,6 +241,9 @@ TEST(GgufWriterTest, BadKeysAndAlignmentAreReportedLater) {
     GgufWriter w;
     w.SetAlignment(48);
     EXPECT_EQ(w.status().code(), Status::Code::kInvalidArgument);
+    GgufWriter big;
+    big.SetAlignment(1u << 25);
+    EXPECT_FALSE(big.status().ok());
     EXPECT_EQ(w.WriteToString(), "");
     capsfusion::testing::TempDir dir;
     EXPECT_FALSE(w.WriteFile(dir.File("x.gguf")).ok());

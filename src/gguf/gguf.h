@@ -9,7 +9,7 @@
 //     uint64   tensor_count
 //     uint64   metadata_kv_count
 //   metadata_kv[metadata_kv_count]
-//     string   key                 non-empty, valid UTF-8, unique in the file
+//     string   key                 non-empty, valid UTF-8 without NUL, unique in the file
 //     uint32   value_type          a ValueType below
 //     value                        as value_type says:
 //   value encodings
@@ -21,7 +21,7 @@
 //     ARRAY                        uint32 element_type, uint64 count, then `count` values of
 //                                  element_type, each encoded as above (arrays may nest)
 //   tensor_info[tensor_count]
-//     string   name                unique, at most 63 bytes
+//     string   name                non-empty, valid UTF-8 without NUL, unique, at most 63 bytes
 //     uint32   n_dims              1..4
 //     uint64   dims[n_dims]        ggml order: dims[0] is the innermost (contiguous) one
 //     uint32   type                ggml_type id (see tensor_types.h)
@@ -31,8 +31,8 @@
 //   tensor data                    the data section; each tensor's bytes at its offset, the
 //                                  writer zero-pads each to a multiple of the alignment
 //
-// The alignment is the UINT32 value of the key "general.alignment" (a power of two),
-// or 32 when the key is absent. File offsets of the data section and of every tensor are
+// The alignment is the UINT32 value of the key "general.alignment" (a power of two; we
+// accept up to 2^24), or 32 when the key is absent. File offsets of the data section and of every tensor are
 // therefore multiples of the alignment, so an mmap of the file gives aligned tensors.
 // docs/gguf.md lists the validation rules the reader applies and the keys we use.
 #pragma once
@@ -62,6 +62,7 @@ enum class ValueType : uint32_t {
 constexpr uint32_t kGgufMagic = 0x46554747;        //!< "GGUF" read as a little-endian uint32
 constexpr uint32_t kGgufVersion = 3;               //!< the version the writer produces
 constexpr uint32_t kDefaultAlignment = 32;         //!< when general.alignment is absent
+constexpr uint32_t kMaxAlignment = 1u << 24;       //!< larger alignments are refused (real files use 32..4096)
 constexpr size_t kMaxTensorDims = 4;               //!< GGML_MAX_DIMS
 constexpr size_t kMaxTensorNameBytes = 63;         //!< GGML_MAX_NAME - 1 (names are NUL-terminated in ggml)
 constexpr size_t kMaxKeyBytes = 65535;             //!< the GGUF spec's limit on key length
@@ -287,7 +288,7 @@ class GgufWriter {
                    size_t n_bytes);
 
   //! Data alignment; default 32, written as general.alignment only when != 32.
-  //! Must be a power of two (else status() reports it).
+  //! Must be a power of two up to kMaxAlignment (else status() reports it).
   void SetAlignment(uint32_t a);
   uint32_t alignment() const { return alignment_; }
 
