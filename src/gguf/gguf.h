@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -179,7 +180,9 @@ struct TensorInfo {
   uint64_t offset = 0;          //!< relative to the data section
   uint64_t n_elements = 0;      //!< product of shape
   uint64_t n_bytes = 0;         //!< encoded size (without padding)
-  const uint8_t* data = nullptr;  //!< points into the mapped file (valid while the GgufFile lives)
+  //! Points into the mapped file (valid while the GgufFile lives); in memory it is aligned to
+  //! min(alignment(), 4096) bytes, for Open and FromBytes alike.
+  const uint8_t* data = nullptr;
 };
 
 //! A parsed, fully validated GGUF file. Tensor data is not copied: it stays in the map.
@@ -189,7 +192,7 @@ class GgufFile {
   //! offset at fault: IOError (cannot read), Corruption (malformed), NotSupported
   //! (valid GGUF this build cannot use: version 1, a tensor type other than F32/F16/Q4_0/Q8_0).
   static StatusOr<std::unique_ptr<GgufFile>> Open(const std::string& path);
-  //! Parses an in-memory file (tests, fuzzing); the bytes are kept by the object.
+  //! Parses an in-memory file (tests, fuzzing); the object keeps a page-aligned copy of the bytes.
   static StatusOr<std::unique_ptr<GgufFile>> FromBytes(std::string bytes);
 
   ~GgufFile();
@@ -235,7 +238,10 @@ class GgufFile {
 
   std::string path_;
   std::unique_ptr<MappedFile> map_;  // Open
-  std::string bytes_;                // FromBytes
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, FreeDeleter> owned_;  // FromBytes: a page-aligned copy
   const uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
 

@@ -410,9 +410,14 @@ StatusOr<std::unique_ptr<GgufFile>> GgufFile::Open(const std::string& path) {
 
 StatusOr<std::unique_ptr<GgufFile>> GgufFile::FromBytes(std::string bytes) {
   std::unique_ptr<GgufFile> f(new GgufFile());
-  f->bytes_ = std::move(bytes);
-  f->base_ = reinterpret_cast<const uint8_t*>(f->bytes_.data());
-  f->size_ = f->bytes_.size();
+  // A page-aligned copy, so tensor data is as aligned in memory as it is under mmap.
+  constexpr size_t kPage = 4096;
+  const size_t capacity = (bytes.size() / kPage + 1) * kPage;
+  f->owned_.reset(static_cast<uint8_t*>(std::aligned_alloc(kPage, capacity)));
+  if (f->owned_ == nullptr) return Status::OutOfRange("cannot allocate " + std::to_string(capacity) + " bytes");
+  std::memcpy(f->owned_.get(), bytes.data(), bytes.size());
+  f->base_ = f->owned_.get();
+  f->size_ = bytes.size();
   Status s = GgufParser(f.get()).Parse();
   if (!s.ok()) return s;
   return f;
