@@ -16,7 +16,7 @@ const KernelTable* KernelsFor(KernelPath path) {
   switch (path) {
     case KernelPath::kGeneric: return &GenericKernels();
     case KernelPath::kAvx2: return nullptr;
-    case KernelPath::kAvx512: return nullptr;
+    case KernelPath::kAvx512: return &Avx512Kernels();
   }
   return nullptr;
 }
