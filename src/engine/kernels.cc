@@ -11,6 +11,11 @@
 
 namespace capsfusion::engine {
 
+int64_t WeightRowBytes(TensorType type, int64_t cols) {
+  const int64_t block = gguf::BlockSize(type);
+  return block == 0 ? 0 : cols / block * static_cast<int64_t>(gguf::BlockBytes(type));
+}
+
 const KernelTable* KernelsFor(KernelPath path) {
   if (!PathSupported(path)) return nullptr;
   switch (path) {

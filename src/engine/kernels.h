@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "engine/gguf_compat.h"
+#include "gguf/tensor_types.h"
 #include "engine/thread_pool.h"
 
 namespace capsfusion::engine {

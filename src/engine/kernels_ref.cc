@@ -11,16 +11,6 @@
 
 namespace capsfusion::engine {
 
-int64_t WeightRowBytes(TensorType type, int64_t cols) {
-  switch (type) {
-    case TensorType::kF32: return cols * 4;
-    case TensorType::kF16: return cols * 2;
-    case TensorType::kQ8_0: return cols / kQBlock * 34;
-    case TensorType::kQ4_0: return cols / kQBlock * 18;
-  }
-  return 0;
-}
-
 namespace ref {
 namespace {
 
