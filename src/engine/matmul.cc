@@ -35,18 +35,21 @@ size_t AlignUp(size_t n) { return (n + 63) & ~size_t{63}; }
 }  // namespace
 
 QuantizedActs QuantizeActivations(const KernelTable& k, const float* x, int64_t n_tokens, int64_t cols,
-                                  ThreadPool* pool) {
+                                  TensorType type, ThreadPool* pool) {
   thread_local Scratch scratch;
   const int64_t nb = cols / kQBlock;
   const size_t q_bytes = AlignUp(static_cast<size_t>(n_tokens * nb * kQBlock));
   const size_t f_bytes = AlignUp(static_cast<size_t>(n_tokens * nb) * sizeof(float));
-  uint8_t* base = scratch.Get(q_bytes + 2 * f_bytes);
+  const size_t b_bytes = k.act_bias ? static_cast<size_t>(n_tokens * nb) * sizeof(int32_t) : 0;
+  uint8_t* base = scratch.Get(q_bytes + f_bytes + b_bytes);
   auto* q = reinterpret_cast<int8_t*>(base);
   auto* d = reinterpret_cast<float*>(base + q_bytes);
-  auto* s = reinterpret_cast<float*>(base + q_bytes + f_bytes);
+  auto* bias = k.act_bias ? reinterpret_cast<int32_t*>(base + q_bytes + f_bytes) : nullptr;
   auto run = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      k.quantize_act(x + t * cols, nb, q + t * nb * kQBlock, d + t * nb, s + t * nb);
+      int8_t* qt = q + t * nb * kQBlock;
+      k.quantize_act(x + t * cols, nb, qt, d + t * nb);
+      if (bias) k.act_bias(qt, nb, type, bias + t * nb);
     }
   };
   if (n_tokens * cols >= kParallelQuantizeMin) {
@@ -58,7 +61,7 @@ QuantizedActs QuantizeActivations(const KernelTable& k, const float* x, int64_t 
   qa.nb = nb;
   qa.q = q;
   qa.d = d;
-  qa.s = s;
+  qa.bias = bias;
   return qa;
 }
 
@@ -94,7 +97,7 @@ void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64
   task.x = x;
   task.n_tokens = n_tokens;
   task.y = y;
-  if (quantized) task.qa = QuantizeActivations(k, x, n_tokens, w.cols, pool);
+  if (quantized) task.qa = QuantizeActivations(k, x, n_tokens, w.cols, w.type, pool);
 
   const int64_t n_row_items = (w.rows + kRowsPerItem - 1) / kRowsPerItem;
   const int64_t n_tok_items = (n_tokens + kTokensPerItem - 1) / kTokensPerItem;
