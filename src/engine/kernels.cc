@@ -20,7 +20,7 @@ const KernelTable* KernelsFor(KernelPath path) {
   if (!PathSupported(path)) return nullptr;
   switch (path) {
     case KernelPath::kGeneric: return &GenericKernels();
-    case KernelPath::kAvx2: return nullptr;
+    case KernelPath::kAvx2: return &Avx2Kernels();
     case KernelPath::kAvx512: return &Avx512Kernels();
   }
   return nullptr;
