@@ -138,7 +138,7 @@ void BM_Quantize(benchmark::State& state, const KernelTable* k) {
   const int64_t cols = 256, tokens = state.range(0);
   const Operands& op = GetOperands(TensorType::kF32, {1, cols});
   for (auto _ : state) {
-    QuantizedActs qa = QuantizeActivations(*k, op.x.data(), tokens, cols, TensorType::kQ4_0, nullptr);
+    QuantizedActs qa = QuantizeActivations(*k, op.x.data(), tokens, cols, nullptr);
     benchmark::DoNotOptimize(qa.q);
   }
   state.SetItemsProcessed(state.iterations() * tokens * cols);

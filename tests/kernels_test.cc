@@ -182,6 +182,40 @@ TEST(KernelsTest, MatMulIsDeterministic) {
   }
 }
 
+// MatMulMany gives the bits of separate MatMul calls, for mixed types.
+TEST(KernelsTest, MatMulManyEqualsSeparateCalls) {
+  ThreadPool pool(2);
+  const int64_t cols = 96;
+  for (const KernelTable* k : Paths()) {
+    for (int64_t n_tokens : {1, 5, 70}) {
+      Weights a = MakeWeights(TensorType::kQ4_0, 33, cols, 61);
+      Weights b = MakeWeights(TensorType::kQ8_0, 16, cols, 62);
+      Weights c = MakeWeights(TensorType::kF32, 7, cols, 63);
+      Weights d = MakeWeights(TensorType::kF16, 19, cols, 64);
+      std::vector<float> x = RandomVector(n_tokens * cols, 65);
+      const WeightView ws[4] = {a.view, b.view, c.view, d.view};
+      std::vector<float> got[4], want[4];
+      float* ys[4];
+      for (int i = 0; i < 4; ++i) {
+        got[i].assign(n_tokens * ws[i].rows, NAN);
+        want[i].assign(n_tokens * ws[i].rows, NAN);
+        ys[i] = got[i].data();
+        MatMulWith(*k, ws[i], x.data(), n_tokens, want[i].data(), nullptr);
+      }
+      MatMulManyWith(*k, ws, 4, x.data(), n_tokens, ys, &pool);
+      for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(0, std::memcmp(got[i].data(), want[i].data(), got[i].size() * 4))
+            << KernelPathName(k->path) << " weight " << i << " n_tokens=" << n_tokens;
+      }
+    }
+  }
+  Weights a = MakeWeights(TensorType::kF32, 3, 32, 1), b = MakeWeights(TensorType::kF32, 3, 64, 2);
+  const WeightView mixed[2] = {a.view, b.view};
+  std::vector<float> x(64), y0(3), y1(3);
+  float* ys[2] = {y0.data(), y1.data()};
+  EXPECT_THROW(MatMulMany(mixed, 2, x.data(), 1, ys, nullptr), std::invalid_argument);
+}
+
 // The activation quantizers of all paths give the same bits as the scalar one.
 TEST(KernelsTest, ActivationQuantizationIsIdenticalAcrossPaths) {
   const int64_t cols = 320;
@@ -191,12 +225,14 @@ TEST(KernelsTest, ActivationQuantizationIsIdenticalAcrossPaths) {
   const int64_t nb = cols / 32;
   std::vector<int8_t> q0(cols), q1(cols);
   std::vector<float> d0(nb), d1(nb);
-  QuantizeActRowScalar(x.data(), nb, q0.data(), d0.data());
+  std::vector<int32_t> s0(nb), s1(nb);
+  QuantizeActRowScalar(x.data(), nb, q0.data(), d0.data(), s0.data());
   EXPECT_EQ(d0[2], 0.0f);
   for (const KernelTable* k : Paths()) {
-    k->quantize_act(x.data(), nb, q1.data(), d1.data());
+    k->quantize_act(x.data(), nb, q1.data(), d1.data(), s1.data());
     EXPECT_EQ(0, std::memcmp(q0.data(), q1.data(), cols)) << KernelPathName(k->path);
     EXPECT_EQ(0, std::memcmp(d0.data(), d1.data(), nb * 4)) << KernelPathName(k->path);
+    EXPECT_EQ(s0, s1) << KernelPathName(k->path);
   }
 }
 

@@ -31,10 +31,7 @@ struct MatMulTask {
 //! Computes y[t][r] for r in [r0, r1), t in [t0, t1).
 using TileFn = void (*)(const MatMulTask& task, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 //! Quantizes one activation row of nb blocks (see act_quant.h).
-using QuantizeActFn = void (*)(const float* x, int64_t nb, int8_t* q, float* d);
-//! Computes one bias per block of a quantized activation row for weights of
-//! `type` (see act_quant.h).
-using ActBiasFn = void (*)(const int8_t* q, int64_t nb, TensorType type, int32_t* bias);
+using QuantizeActFn = void (*)(const float* x, int64_t nb, int8_t* q, float* d, int32_t* qsum);
 
 struct KernelTable {
   KernelPath path = KernelPath::kGeneric;
@@ -43,7 +40,6 @@ struct KernelTable {
   TileFn matmul_q8_0 = nullptr;
   TileFn matmul_q4_0 = nullptr;
   QuantizeActFn quantize_act = nullptr;
-  ActBiasFn act_bias = nullptr;  //!< null: the path uses no bias lanes
   void (*rms_norm)(const float* x, const float* weight, int64_t n, float eps, float* y) = nullptr;
   void (*softmax)(float* x, int64_t n) = nullptr;
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
@@ -60,14 +56,15 @@ const KernelTable* KernelsFor(KernelPath path);
 //! The table of BestPath(DetectCpu()).
 const KernelTable& ActiveKernels();
 
-//! MatMul (kernels.h) with an explicit kernel table.
+//! MatMul and MatMulMany (kernels.h) with an explicit kernel table.
 void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool* pool);
+void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
+                    float* const* ys, ThreadPool* pool);
 
-//! Quantizes n_tokens activation rows (and their bias lanes for weights of
-//! `type`) with the table's functions into scratch memory owned by the calling
-//! thread (valid until its next call).
+//! Quantizes n_tokens activation rows with the table's quantizer into scratch
+//! memory owned by the calling thread (valid until its next call).
 QuantizedActs QuantizeActivations(const KernelTable& k, const float* x, int64_t n_tokens, int64_t cols,
-                                  TensorType type, ThreadPool* pool);
+                                  ThreadPool* pool);
 
 }  // namespace capsfusion::engine

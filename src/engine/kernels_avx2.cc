@@ -230,7 +230,7 @@ CF_TARGET void TileQuant(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0
 
 // ---------------------------------------------------------------- activations
 
-CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d) {
+CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d, int32_t* qsum) {
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int64_t b = 0; b < nb; ++b, x += 32, q += 32) {
@@ -253,6 +253,10 @@ CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d) {
     const __m256i i8 = _mm256_packs_epi16(i16a, i16b);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm256_permutevar8x32_epi32(i8, order));
     d[b] = db;
+    const __m256i s32 = _mm256_add_epi32(_mm256_add_epi32(i32[0], i32[1]), _mm256_add_epi32(i32[2], i32[3]));
+    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+    const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+    qsum[b] = _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_srli_epi64(s2, 32)));
   }
 }
 

@@ -231,7 +231,7 @@ constexpr int64_t kQ8Bytes = 34;
 
 // ---------------------------------------------------------------- activations
 
-CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d) {
+CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d, int32_t* qsum) {
   for (int64_t b = 0; b < nb; ++b, x += 32, q += 32) {
     const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
     const __m512 a = _mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1));
@@ -244,6 +244,7 @@ CF_TARGET void QuantizeAct(const float* x, int64_t nb, int8_t* q, float* d) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(i0));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 16), _mm512_cvtsepi32_epi8(i1));
     d[b] = db;
+    qsum[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
   }
 }
 
@@ -356,7 +357,6 @@ const KernelTable& Avx512Kernels() {
     t.matmul_q8_0 = Avx512MatMulQ8_0;
     t.matmul_q4_0 = Avx512MatMulQ4_0;
     t.quantize_act = QuantizeAct;
-    t.act_bias = Avx512ActBias;
     t.rms_norm = RmsNormAvx512;
     t.softmax = SoftmaxAvx512;
     t.swiglu = SwiGluAvx512;

@@ -51,10 +51,11 @@ void MatMulQuantizedActivations(const WeightView& w, const float* x, int64_t n_t
   const int64_t nb = w.cols / kQBlock;
   std::vector<int8_t> q(w.cols);
   std::vector<float> d(nb);
+  std::vector<int32_t> qsum(nb);
   std::vector<int> wq(w.cols);
   std::vector<float> wd(nb);
   for (int64_t t = 0; t < n_tokens; ++t) {
-    QuantizeActRowScalar(x + t * w.cols, nb, q.data(), d.data());
+    QuantizeActRowScalar(x + t * w.cols, nb, q.data(), d.data(), qsum.data());
     for (int64_t r = 0; r < w.rows; ++r) {
       const uint8_t* p = Row(w, r);
       for (int64_t b = 0; b < nb; ++b) {

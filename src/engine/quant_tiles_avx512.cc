@@ -12,7 +12,7 @@
 // results do not depend on the batch size or the thread count.
 //
 // Codes are unsigned: Q4_0 nibbles 0..15, Q8_0 codes xor 0x80 (= code + 128);
-// the integer sum starts at the activation's bias, -8 * sum(q) or -128 * sum(q),
+// the integer sum starts at the bias -8 * sum(q) or -128 * sum(q) (act_quant.h),
 // which makes I_b = sum((u - offset) * q) exactly.
 //
 // A single token (decoding) transposes the codes on the fly. Batches first
@@ -86,20 +86,18 @@ CF_INLINE void BlockCodes(const uint8_t* const* w, int64_t off, __m256i P[8]) {
       }
     }
   } else {
-    const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
-    __m128i h[8][2];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      h[i][0] = _mm_xor_si128(Load128(w[i] + off + 2), flip);
-      h[i][1] = _mm_xor_si128(Load128(w[i] + off + 18), flip);
-    }
     __m256i lo[4], hi[4];
-    Transpose8x4(h[0][0], h[1][0], h[2][0], h[3][0], h[4][0], h[5][0], h[6][0], h[7][0], lo);
-    Transpose8x4(h[0][1], h[1][1], h[2][1], h[3][1], h[4][1], h[5][1], h[6][1], h[7][1], hi);
+    Transpose8x4(Load128(w[0] + off + 2), Load128(w[1] + off + 2), Load128(w[2] + off + 2),
+                 Load128(w[3] + off + 2), Load128(w[4] + off + 2), Load128(w[5] + off + 2),
+                 Load128(w[6] + off + 2), Load128(w[7] + off + 2), lo);
+    Transpose8x4(Load128(w[0] + off + 18), Load128(w[1] + off + 18), Load128(w[2] + off + 18),
+                 Load128(w[3] + off + 18), Load128(w[4] + off + 18), Load128(w[5] + off + 18),
+                 Load128(w[6] + off + 18), Load128(w[7] + off + 18), hi);
+    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
 #pragma GCC unroll 4
     for (int p = 0; p < 4; ++p) {
-      P[p] = lo[p];
-      P[p + 4] = hi[p];
+      P[p] = _mm256_xor_si256(lo[p], flip);
+      P[p + 4] = _mm256_xor_si256(hi[p], flip);
     }
   }
 }
@@ -181,11 +179,6 @@ struct alignas(64) QuantScratch {
   __m256i codes[kChunk][8];
 };
 
-CF_INLINE __m256i Bcast32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
 
 //! Stores 8 row results (rows [r, r + nr)) at y.
 CF_INLINE void Store8(float* y, __m256 v, int64_t nr) {
@@ -196,19 +189,26 @@ CF_INLINE void Store8(float* y, __m256 v, int64_t nr) {
   }
 }
 
+//! acc + vpdpbusd(u, the dword at q broadcast to all lanes), with the broadcast
+//! folded into the instruction's memory operand (no separate broadcast uop).
+CF_INLINE __m256i DpBcast(__m256i acc, __m256i u, const int8_t* q) {
+  __asm__("vpdpbusd %2%{1to8%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*reinterpret_cast<const int32_t*>(q)));
+  return acc;
+}
+
 //! The exact block sums of one token for 8 rows: bias + sum over the 8 code
 //! positions (Q4_0 high positions come x16 and are shifted back exactly).
 template <bool kQ4>
 CF_INLINE __m256i BlockSum(const __m256i P[8], const int8_t* q, int32_t bias) {
   // Two independent chains keep the vpdpbusd latency off the critical path.
-  __m256i a = _mm256_dpbusd_epi32(_mm256_set1_epi32(bias), P[0], Bcast32(q));
-  __m256i b = _mm256_dpbusd_epi32(_mm256_setzero_si256(), P[4], Bcast32(q + 16));
-  a = _mm256_dpbusd_epi32(a, P[1], Bcast32(q + 4));
-  b = _mm256_dpbusd_epi32(b, P[5], Bcast32(q + 20));
-  a = _mm256_dpbusd_epi32(a, P[2], Bcast32(q + 8));
-  b = _mm256_dpbusd_epi32(b, P[6], Bcast32(q + 24));
-  a = _mm256_dpbusd_epi32(a, P[3], Bcast32(q + 12));
-  b = _mm256_dpbusd_epi32(b, P[7], Bcast32(q + 28));
+  __m256i a = DpBcast(_mm256_set1_epi32(bias), P[0], q);
+  __m256i b = DpBcast(_mm256_setzero_si256(), P[4], q + 16);
+  a = DpBcast(a, P[1], q + 4);
+  b = DpBcast(b, P[5], q + 20);
+  a = DpBcast(a, P[2], q + 8);
+  b = DpBcast(b, P[6], q + 24);
+  a = DpBcast(a, P[3], q + 12);
+  b = DpBcast(b, P[7], q + 28);
   if constexpr (kQ4) b = _mm256_srai_epi32(b, 4);
   return _mm256_add_epi32(a, b);
 }
@@ -218,9 +218,10 @@ template <bool kQ4>
 CF_TARGET void GroupOneToken(const MatMulTask& k, const uint8_t* const* w, int64_t r, int64_t nr, int64_t t,
                              QuantScratch& s) {
   constexpr int64_t kBytes = kQ4 ? kQ4Bytes : kQ8Bytes;
+  constexpr int32_t kOffset = kQ4 ? -8 : -128;
   const int64_t nb = k.qa.nb;
   const int8_t* xq = k.qa.q + t * nb * 32;
-  const int32_t* xb = k.qa.bias + t * nb;
+  const int32_t* xs = k.qa.qsum + t * nb;
   const float* xd = k.qa.d + t * nb;
   __m256 acc = _mm256_setzero_ps();
   for (int64_t c0 = 0; c0 < nb; c0 += kChunk) {
@@ -232,8 +233,8 @@ CF_TARGET void GroupOneToken(const MatMulTask& k, const uint8_t* const* w, int64
       __m256i P0[8], P1[8];
       BlockCodes<kQ4, true>(w, gb * kBytes, P0);
       BlockCodes<kQ4, true>(w, (gb + 1) * kBytes, P1);
-      const __m256i i0 = BlockSum<kQ4>(P0, xq + gb * 32, xb[gb]);
-      const __m256i i1 = BlockSum<kQ4>(P1, xq + gb * 32 + 32, xb[gb + 1]);
+      const __m256i i0 = BlockSum<kQ4>(P0, xq + gb * 32, kOffset * xs[gb]);
+      const __m256i i1 = BlockSum<kQ4>(P1, xq + gb * 32 + 32, kOffset * xs[gb + 1]);
       const __m256 s0 = _mm256_mul_ps(s.dwT[b], _mm256_set1_ps(xd[gb]));
       const __m256 s1 = _mm256_mul_ps(s.dwT[b + 1], _mm256_set1_ps(xd[gb + 1]));
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), s0, acc);
@@ -243,7 +244,7 @@ CF_TARGET void GroupOneToken(const MatMulTask& k, const uint8_t* const* w, int64
       const int64_t gb = c0 + b;
       __m256i P[8];
       BlockCodes<kQ4, true>(w, gb * kBytes, P);
-      const __m256i i0 = BlockSum<kQ4>(P, xq + gb * 32, xb[gb]);
+      const __m256i i0 = BlockSum<kQ4>(P, xq + gb * 32, kOffset * xs[gb]);
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i0), _mm256_mul_ps(s.dwT[b], _mm256_set1_ps(xd[gb])), acc);
     }
   }
@@ -252,19 +253,20 @@ CF_TARGET void GroupOneToken(const MatMulTask& k, const uint8_t* const* w, int64
 
 //! Tokens [t0, t1) (at most kTokenTile), 8 rows [r, r + nr), from the repacked
 //! chunk [c0, c0 + n); acc is read from y unless this is the first chunk.
-template <int T>
+template <int T, bool kQ4>
 CF_TARGET void GroupTokensFromChunk(const MatMulTask& k, int64_t r, int64_t nr, int64_t t0, int64_t c0, int64_t n,
                                     const QuantScratch& s) {
+  constexpr int32_t kOffset = kQ4 ? -8 : -128;
   const int64_t nb = k.qa.nb;
   __m256 acc[T];
   const int8_t* xq[T];
-  const int32_t* xb[T];
+  const int32_t* xs[T];
   const float* xd[T];
 #pragma GCC unroll 8
   for (int j = 0; j < T; ++j) {
     const int64_t t = t0 + j;
     xq[j] = k.qa.q + t * nb * 32 + c0 * 32;
-    xb[j] = k.qa.bias + t * nb + c0;
+    xs[j] = k.qa.qsum + t * nb + c0;
     xd[j] = k.qa.d + t * nb + c0;
     float* y = k.y + t * k.rows + r;
     if (c0 == 0) {
@@ -278,7 +280,7 @@ CF_TARGET void GroupTokensFromChunk(const MatMulTask& k, int64_t r, int64_t nr, 
     const __m256 dw = s.dwT[b];
 #pragma GCC unroll 8
     for (int j = 0; j < T; ++j) {
-      const __m256i isum = BlockSum<false>(P, xq[j] + b * 32, xb[j][b]);
+      const __m256i isum = BlockSum<false>(P, xq[j] + b * 32, kOffset * xs[j][b]);
       acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(xd[j][b])), acc[j]);
     }
   }
@@ -304,11 +306,11 @@ CF_TARGET void Tile(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int
       GroupScales<kQ4>(w, c0 * kBytes, n, s.dwT);
       for (int64_t b = 0; b < n; ++b) BlockCodes<kQ4, false>(w, (c0 + b) * kBytes, s.codes[b]);
       int64_t t = t0;
-      for (; t + kTokenTile <= t1; t += kTokenTile) GroupTokensFromChunk<kTokenTile>(k, r, nr, t, c0, n, s);
+      for (; t + kTokenTile <= t1; t += kTokenTile) GroupTokensFromChunk<kTokenTile, kQ4>(k, r, nr, t, c0, n, s);
       switch (t1 - t) {
-        case 1: GroupTokensFromChunk<1>(k, r, nr, t, c0, n, s); break;
-        case 2: GroupTokensFromChunk<2>(k, r, nr, t, c0, n, s); break;
-        case 3: GroupTokensFromChunk<3>(k, r, nr, t, c0, n, s); break;
+        case 1: GroupTokensFromChunk<1, kQ4>(k, r, nr, t, c0, n, s); break;
+        case 2: GroupTokensFromChunk<2, kQ4>(k, r, nr, t, c0, n, s); break;
+        case 3: GroupTokensFromChunk<3, kQ4>(k, r, nr, t, c0, n, s); break;
         default: break;
       }
     }
@@ -316,19 +318,6 @@ CF_TARGET void Tile(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int
 }
 
 }  // namespace
-
-CF_TARGET void Avx512ActBias(const int8_t* q, int64_t nb, TensorType type, int32_t* bias) {
-  const int32_t offset = type == TensorType::kQ4_0 ? 8 : 128;
-  const __m256i ones = _mm256_set1_epi8(1);
-  for (int64_t b = 0; b < nb; ++b) {
-    const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + b * 32));
-    const __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, qv);
-    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
-    const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
-    const int32_t sum = _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_srli_epi64(s2, 32)));
-    bias[b] = -offset * sum;
-  }
-}
 
 void Avx512MatMulQ4_0(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
   Tile<true>(k, r0, r1, t0, t1);

@@ -12,8 +12,4 @@ namespace capsfusion::engine {
 void Avx512MatMulQ4_0(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 void Avx512MatMulQ8_0(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 
-//! ActBiasFn: bias[b] = -offset * sum(q of block b), offset 8 for Q4_0 and 128
-//! for Q8_0 weights.
-void Avx512ActBias(const int8_t* q, int64_t nb, TensorType type, int32_t* bias);
-
 }  // namespace capsfusion::engine
