@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <cstring>
 #include <random>
 #include <string>
@@ -354,10 +356,18 @@ TEST(KernelsTest, GetRowsMatchesReference) {
   EXPECT_THROW(GetRows(WeightView{TensorType::kF32, bytes.data(), 2, 16}, &bad, 1, out), std::out_of_range);
 }
 
+// The public functions run the best path that CAPSFUSION_CPU and the machine allow.
 TEST(KernelsTest, PublicFunctionsUseTheActivePath) {
-  const CpuFeatures& f = DetectCpu();
-  EXPECT_EQ(ActiveKernels().path, KernelsFor(ActiveKernels().path)->path);
-  EXPECT_LE(static_cast<int>(ActiveKernels().path), static_cast<int>(BestPath(f)));
+  const KernelPath hw = BestPath(DetectCpuRaw());
+  KernelPath want = hw;
+  if (const char* env = std::getenv("CAPSFUSION_CPU")) {
+    if (std::string(env) == "generic") want = KernelPath::kGeneric;
+    if (std::string(env) == "avx2" && hw == KernelPath::kAvx512) want = KernelPath::kAvx2;
+  }
+  EXPECT_EQ(ActiveKernels().path, want) << "CAPSFUSION_CPU=" << (std::getenv("CAPSFUSION_CPU") ?: "");
+  std::cout << "kernel paths tested:";
+  for (const KernelTable* k : Paths()) std::cout << ' ' << KernelPathName(k->path);
+  std::cout << "; active: " << KernelPathName(ActiveKernels().path) << '\n';
 }
 
 TEST(CpuFeaturesTest, OverrideOnlyRemovesFeatures) {

@@ -40,10 +40,6 @@ CF_INLINE __m256 Fold512(__m512 v) {
 
 CF_INLINE __mmask16 TailMask16(int64_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 CF_INLINE __mmask8 TailMask8(int64_t n) { return static_cast<__mmask8>((1u << n) - 1u); }
-//! The first n bytes of a 64-byte load (n may be <= 0 or >= 64).
-CF_INLINE __mmask64 ByteMask(int64_t n) {
-  return n <= 0 ? __mmask64{0} : n >= 64 ? ~__mmask64{0} : ((__mmask64{1} << n) - 1);
-}
 
 //! exp(x) for a zmm: 2^n * p(r) with |r| <= ln2/2, degree-7 polynomial,
 //! vscalefps for the exponent (gives 0 and inf at the ends).
