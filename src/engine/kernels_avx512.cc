@@ -62,23 +62,13 @@ CF_INLINE __m512 Exp512(__m512 x) {
 
 // ---------------------------------------------------------------- F32 / F16
 
-//! Loads 16 weights (F32 or F16) as floats; `mask` selects a partial chunk.
-template <bool kHalf>
-CF_INLINE __m512 LoadW(const void* row, int64_t c, __mmask16 mask, bool partial) {
-  if constexpr (kHalf) {
-    const auto* p = static_cast<const uint16_t*>(row) + c;
-    const __m256i h = partial ? _mm256_maskz_loadu_epi16(mask, p)
-                              : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    return _mm512_cvtph_ps(h);
-  } else {
-    const float* p = static_cast<const float*>(row) + c;
-    return partial ? _mm512_maskz_loadu_ps(mask, p) : _mm512_loadu_ps(p);
-  }
-}
-
-//! out[r][t] = dot(w[r], x[t]) for an R x T block.
-template <int R, int T, bool kHalf>
-CF_TARGET void DotBlockFloat(const void* const* w, const float* const* x, int64_t cols, float (*out)[T]) {
+//! out[r][t] = dot(w[r], x[t]) for an R x T block of F32 rows. With one token
+//! the rows are read once and the loop is bound by memory: `pf` (the next row
+//! group, R * cols floats) is prefetched at the rate this group is consumed,
+//! because rows of a few KB are too short for the hardware prefetchers.
+template <int R, int T>
+CF_TARGET void DotBlockF32(const float* const* w, const float* const* x, int64_t cols, const char* pf,
+                           float (*out)[T]) {
   __m512 acc[R][T];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -87,12 +77,17 @@ CF_TARGET void DotBlockFloat(const void* const* w, const float* const* x, int64_
   }
   int64_t c = 0;
   for (; c + 16 <= cols; c += 16) {
+    if constexpr (T == 1) {
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) _mm_prefetch(pf + 64 * r, _MM_HINT_T1);
+      pf += 64 * R;
+    }
     __m512 xv[T];
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) xv[t] = _mm512_loadu_ps(x[t] + c);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 wv = LoadW<kHalf>(w[r], c, 0, false);
+      const __m512 wv = _mm512_loadu_ps(w[r] + c);
 #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
     }
@@ -104,7 +99,7 @@ CF_TARGET void DotBlockFloat(const void* const* w, const float* const* x, int64_
     for (int t = 0; t < T; ++t) xv[t] = _mm512_maskz_loadu_ps(m, x[t] + c);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 wv = LoadW<kHalf>(w[r], c, m, true);
+      const __m512 wv = _mm512_maskz_loadu_ps(m, w[r] + c);
 #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
     }
@@ -122,36 +117,35 @@ CF_TARGET void DotBlockFloat(const void* const* w, const float* const* x, int64_
   }
 }
 
-//! Runs an R x T float block for rows [r, r+R) and tokens [t, t+T), clamping
+//! Runs an R x T F32 block for rows [r, r+R) and tokens [t, t+T), clamping
 //! indices past r1/t1 to the last valid one (their results are dropped).
-template <int R, int T, bool kHalf>
-CF_TARGET void FloatBlock(const MatMulTask& k, int64_t r, int64_t r1, int64_t t, int64_t t1) {
-  const void* w[R];
+template <int R, int T>
+CF_TARGET void F32Block(const MatMulTask& k, int64_t r, int64_t r1, int64_t t, int64_t t1) {
+  const float* w[R];
   const float* x[T];
-  for (int i = 0; i < R; ++i) w[i] = k.w + std::min(r + i, r1 - 1) * k.row_bytes;
+  for (int i = 0; i < R; ++i) w[i] = reinterpret_cast<const float*>(k.w + std::min(r + i, r1 - 1) * k.row_bytes);
   for (int j = 0; j < T; ++j) x[j] = k.x + std::min(t + j, t1 - 1) * k.cols;
   float out[R][T];
-  DotBlockFloat<R, T, kHalf>(w, x, k.cols, out);
+  DotBlockF32<R, T>(w, x, k.cols, reinterpret_cast<const char*>(k.w + (r + R) * k.row_bytes), out);
   for (int i = 0; i < R && r + i < r1; ++i) {
     for (int j = 0; j < T && t + j < t1; ++j) k.y[(t + j) * k.rows + r + i] = out[i][j];
   }
 }
 
-template <bool kHalf>
-CF_TARGET void TileFloat(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
+CF_TARGET void TileF32(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
   for (int64_t t = t0; t < t1;) {
     const int64_t nt = t1 - t;
     if (nt == 1) {
-      for (int64_t r = r0; r < r1; r += 8) FloatBlock<8, 1, kHalf>(k, r, r1, t, t1);
+      for (int64_t r = r0; r < r1; r += 8) F32Block<8, 1>(k, r, r1, t, t1);
       t += 1;
     } else if (nt == 2) {
-      for (int64_t r = r0; r < r1; r += 4) FloatBlock<4, 2, kHalf>(k, r, r1, t, t1);
+      for (int64_t r = r0; r < r1; r += 4) F32Block<4, 2>(k, r, r1, t, t1);
       t += 2;
     } else if (nt == 3) {
-      for (int64_t r = r0; r < r1; r += 4) FloatBlock<4, 3, kHalf>(k, r, r1, t, t1);
+      for (int64_t r = r0; r < r1; r += 4) F32Block<4, 3>(k, r, r1, t, t1);
       t += 3;
     } else {
-      for (int64_t r = r0; r < r1; r += 4) FloatBlock<4, 4, kHalf>(k, r, r1, t, t1);
+      for (int64_t r = r0; r < r1; r += 4) F32Block<4, 4>(k, r, r1, t, t1);
       t += 4;
     }
   }
@@ -172,8 +166,16 @@ CF_TARGET void HalfBlock(const MatMulTask& k, int64_t r, int64_t r1, int64_t t, 
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
   }
   const int64_t cols = k.cols;
+  // One token: prefetch the next row group as this one is consumed (see DotBlockF32).
+  const char* pf = reinterpret_cast<const char*>(k.w + (r + R) * k.row_bytes);
   int64_t c = 0;
   for (; c + 8 <= cols; c += 8) {
+    if constexpr (T == 1) {
+      static_assert(R % 4 == 0, "16 bytes per row per step: R / 4 cache lines");
+#pragma GCC unroll 8
+      for (int i = 0; i < R / 4; ++i) _mm_prefetch(pf + 64 * i, _MM_HINT_T1);
+      pf += 16 * R;
+    }
     __m256 xv[T];
 #pragma GCC unroll 8
     for (int j = 0; j < T; ++j) xv[j] = _mm256_loadu_ps(x[j] + c);
@@ -348,7 +350,7 @@ const KernelTable& Avx512Kernels() {
   static const KernelTable table = [] {
     KernelTable t;
     t.path = KernelPath::kAvx512;
-    t.matmul_f32 = TileFloat<false>;
+    t.matmul_f32 = TileF32;
     t.matmul_f16 = TileHalf;
     t.matmul_q8_0 = Avx512MatMulQ8_0;
     t.matmul_q4_0 = Avx512MatMulQ4_0;
