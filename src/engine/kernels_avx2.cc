@@ -95,8 +95,17 @@ CF_TARGET void FloatBlock(const MatMulTask& k, int64_t r, int64_t r1, int64_t t,
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
   }
   const int64_t cols = k.cols;
+  // One token: prefetch the next group of R rows (contiguous with this one) as
+  // this one is consumed; short rows defeat the hardware prefetchers.
+  uintptr_t pf = reinterpret_cast<uintptr_t>(k.w) + static_cast<uintptr_t>((r + R) * k.row_bytes);
+  constexpr int64_t kStep = (kHalf ? 16 : 32) * R;  // bytes of the group consumed per step
   int64_t c = 0;
   for (; c + 8 <= cols; c += 8) {
+    if constexpr (T == 1) {
+#pragma GCC unroll 8
+      for (int64_t line = 0; line < kStep; line += 64) _mm_prefetch(reinterpret_cast<const char*>(pf + line), _MM_HINT_T1);
+      pf += kStep;
+    }
     __m256 xv[T];
 #pragma GCC unroll 8
     for (int j = 0; j < T; ++j) xv[j] = _mm256_loadu_ps(x[j] + c);

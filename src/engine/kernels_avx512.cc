@@ -62,6 +62,11 @@ CF_INLINE __m512 Exp512(__m512 x) {
 
 // ---------------------------------------------------------------- F32 / F16
 
+//! The address of weight row r, which may lie past the matrix (prefetch only).
+CF_INLINE const char* NextGroup(const MatMulTask& k, int64_t r) {
+  return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(k.w) + static_cast<uintptr_t>(r * k.row_bytes));
+}
+
 //! out[r][t] = dot(w[r], x[t]) for an R x T block of F32 rows. With one token
 //! the rows are read once and the loop is bound by memory: `pf` (the next row
 //! group, R * cols floats) is prefetched at the rate this group is consumed,
@@ -80,7 +85,7 @@ CF_TARGET void DotBlockF32(const float* const* w, const float* const* x, int64_t
     if constexpr (T == 1) {
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) _mm_prefetch(pf + 64 * r, _MM_HINT_T1);
-      pf += 64 * R;
+      pf = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(pf) + 64 * R);
     }
     __m512 xv[T];
 #pragma GCC unroll 8
@@ -126,7 +131,7 @@ CF_TARGET void F32Block(const MatMulTask& k, int64_t r, int64_t r1, int64_t t, i
   for (int i = 0; i < R; ++i) w[i] = reinterpret_cast<const float*>(k.w + std::min(r + i, r1 - 1) * k.row_bytes);
   for (int j = 0; j < T; ++j) x[j] = k.x + std::min(t + j, t1 - 1) * k.cols;
   float out[R][T];
-  DotBlockF32<R, T>(w, x, k.cols, reinterpret_cast<const char*>(k.w + (r + R) * k.row_bytes), out);
+  DotBlockF32<R, T>(w, x, k.cols, NextGroup(k, r + R), out);
   for (int i = 0; i < R && r + i < r1; ++i) {
     for (int j = 0; j < T && t + j < t1; ++j) k.y[(t + j) * k.rows + r + i] = out[i][j];
   }
@@ -167,14 +172,14 @@ CF_TARGET void HalfBlock(const MatMulTask& k, int64_t r, int64_t r1, int64_t t, 
   }
   const int64_t cols = k.cols;
   // One token: prefetch the next row group as this one is consumed (see DotBlockF32).
-  const char* pf = reinterpret_cast<const char*>(k.w + (r + R) * k.row_bytes);
+  const char* pf = NextGroup(k, r + R);
   int64_t c = 0;
   for (; c + 8 <= cols; c += 8) {
     if constexpr (T == 1) {
       static_assert(R % 4 == 0, "16 bytes per row per step: R / 4 cache lines");
 #pragma GCC unroll 8
       for (int i = 0; i < R / 4; ++i) _mm_prefetch(pf + 64 * i, _MM_HINT_T1);
-      pf += 16 * R;
+      pf = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(pf) + 16 * R);
     }
     __m256 xv[T];
 #pragma GCC unroll 8

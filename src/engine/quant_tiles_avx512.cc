@@ -224,12 +224,21 @@ CF_TARGET void GroupOneToken(const MatMulTask& k, const uint8_t* const* w, int64
   const int32_t* xs = k.qa.qsum + t * nb;
   const float* xd = k.qa.d + t * nb;
   __m256 acc = _mm256_setzero_ps();
+  // Rows of a few hundred bytes are too short for the hardware prefetchers: fetch
+  // the next group of 8 rows (which follows this one in memory) at the rate this
+  // one is consumed, 2 blocks x 8 rows per step.
+  uintptr_t pf = reinterpret_cast<uintptr_t>(k.w) + static_cast<uintptr_t>((r + 8) * k.row_bytes);
   for (int64_t c0 = 0; c0 < nb; c0 += kChunk) {
     const int64_t n = std::min(kChunk, nb - c0);
     GroupScales<kQ4>(w, c0 * kBytes, n, s.dwT);
     int64_t b = 0;
     for (; b + 2 <= n; b += 2) {
       const int64_t gb = c0 + b;
+#pragma GCC unroll 9
+      for (int64_t line = 0; line < 16 * kBytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf + line), _MM_HINT_T1);
+      }
+      pf += 16 * kBytes;
       __m256i P0[8], P1[8];
       BlockCodes<kQ4, true>(w, gb * kBytes, P0);
       BlockCodes<kQ4, true>(w, (gb + 1) * kBytes, P1);
