@@ -18,6 +18,7 @@
 
 #include "engine/kernel_table.h"
 #include "engine/kernels.h"
+#include "engine/packed_weights.h"
 
 namespace capsfusion::engine {
 namespace {
@@ -216,6 +217,49 @@ TEST(KernelsTest, MatMulManyEqualsSeparateCalls) {
   std::vector<float> x(64), y0(3), y1(3);
   float* ys[2] = {y0.data(), y1.data()};
   EXPECT_THROW(MatMulMany(mixed, 2, x.data(), 1, ys, nullptr), std::invalid_argument);
+}
+
+// Packed weights give the bits of the ggml layout, on every path (paths without
+// a packed form keep the view), alone and in MatMulMany.
+TEST(KernelsTest, PackedWeightsEqualUnpacked) {
+  ThreadPool pool(2);
+  const Shape shapes[] = {{1, 32, 1}, {8, 64, 2}, {21, 96, 1}, {37, 288, 5}, {16, 256, 70}, {9, 2080, 3}};
+  for (const KernelTable* k : Paths()) {
+    for (TensorType type : kTypes) {
+      uint32_t seed = 100;
+      for (const Shape& sh : shapes) {
+        SCOPED_TRACE(std::string(KernelPathName(k->path)) + " " + TypeName(type) + " rows=" +
+                     std::to_string(sh.rows) + " cols=" + std::to_string(sh.cols) + " n_tokens=" +
+                     std::to_string(sh.n_tokens));
+        Weights w = MakeWeights(type, sh.rows, sh.cols, seed++);
+        std::vector<float> x = RandomVector(sh.n_tokens * sh.cols, seed++);
+        const PackedWeights pw(w.view, *k);
+        EXPECT_EQ(pw.packed(), k->path == KernelPath::kAvx512 && IsQuantized(type));
+        MatMulOperand op;
+        op.view = w.view;
+        op.packed = pw.data();
+        std::vector<float> want(sh.n_tokens * sh.rows), got(want.size(), NAN);
+        MatMulWith(*k, w.view, x.data(), sh.n_tokens, want.data(), nullptr);
+        float* y = got.data();
+        MatMulOperandsWith(*k, &op, 1, x.data(), sh.n_tokens, &y, &pool);
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4));
+      }
+    }
+  }
+  // The public entry points (active path).
+  Weights a = MakeWeights(TensorType::kQ4_0, 40, 128, 7), b = MakeWeights(TensorType::kQ8_0, 24, 128, 8);
+  std::vector<float> x = RandomVector(3 * 128, 9);
+  const PackedWeights pa(a.view), pb(b.view);
+  std::vector<float> ya(3 * 40), yb(3 * 24), want_a(ya.size()), want_b(yb.size());
+  const PackedWeights* both[2] = {&pa, &pb};
+  float* ys[2] = {ya.data(), yb.data()};
+  MatMulMany(both, 2, x.data(), 3, ys, &pool);
+  MatMul(a.view, x.data(), 3, want_a.data(), nullptr);
+  MatMul(b.view, x.data(), 3, want_b.data(), nullptr);
+  EXPECT_EQ(ya, want_a);
+  EXPECT_EQ(yb, want_b);
+  MatMul(pa, x.data(), 3, ya.data(), &pool);
+  EXPECT_EQ(ya, want_a);
 }
 
 // The activation quantizers of all paths give the same bits as the scalar one.

@@ -18,8 +18,8 @@ namespace capsfusion::engine {
 
 //! One MatMul call as seen by a tile function.
 struct MatMulTask {
-  const uint8_t* w = nullptr;  //!< weight rows
-  int64_t row_bytes = 0;       //!< bytes per weight row
+  const uint8_t* w = nullptr;  //!< weight rows (or the packed form, see PackedWeights)
+  int64_t row_bytes = 0;       //!< bytes per weight row (packed: per group of 8 rows)
   int64_t rows = 0;
   int64_t cols = 0;
   const float* x = nullptr;    //!< activations, n_tokens x cols
@@ -45,6 +45,15 @@ struct KernelTable {
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
   //! Dequantizes one row of `cols` elements of `type`.
   void (*dequantize_row)(TensorType type, const uint8_t* row, int64_t cols, float* out) = nullptr;
+
+  // Optional packed weights (packed_weights.h); null where the path has none.
+  //! Bytes of the packed form (0: none for this type).
+  int64_t (*packed_bytes)(TensorType type, int64_t rows, int64_t cols) = nullptr;
+  //! Bytes per packed group of 8 rows.
+  int64_t (*packed_group_bytes)(TensorType type, int64_t cols) = nullptr;
+  void (*pack)(const WeightView& w, uint8_t* out) = nullptr;
+  TileFn matmul_q8_0_packed = nullptr;
+  TileFn matmul_q4_0_packed = nullptr;
 };
 
 const KernelTable& GenericKernels();
@@ -61,6 +70,16 @@ void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64
                 ThreadPool* pool);
 void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
                     float* const* ys, ThreadPool* pool);
+
+//! One weight matrix of a MatMul: the ggml-layout view, plus its packed form
+//! for table `k` when there is one (packed may be null).
+struct MatMulOperand {
+  WeightView view;
+  const uint8_t* packed = nullptr;
+};
+//! The general driver behind MatMulWith and MatMulManyWith.
+void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, const float* x, int64_t n_tokens,
+                        float* const* ys, ThreadPool* pool);
 
 //! Quantizes n_tokens activation rows with the table's quantizer into scratch
 //! memory owned by the calling thread (valid until its next call).

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/kernel_table.h"
+#include "engine/packed_tiles_avx512.h"
 #include "engine/quant_tiles_avx512.h"
 #include "engine/simd_reduce.h"
 
@@ -364,6 +365,11 @@ const KernelTable& Avx512Kernels() {
     t.softmax = SoftmaxAvx512;
     t.swiglu = SwiGluAvx512;
     t.dequantize_row = DequantizeRowAvx512;
+    t.packed_bytes = Avx512PackedBytes;
+    t.packed_group_bytes = Avx512PackedGroupBytes;
+    t.pack = Avx512Pack;
+    t.matmul_q8_0_packed = Avx512MatMulPackedQ8_0;
+    t.matmul_q4_0_packed = Avx512MatMulPackedQ4_0;
     return t;
   }();
   return table;

@@ -13,7 +13,8 @@
 namespace capsfusion::engine {
 namespace {
 
-//! Rows per work item (a multiple of every path's row tile).
+//! Rows per work item (a multiple of every path's row tile and of the 8-row
+//! groups of packed weights).
 constexpr int64_t kRowsPerItem = 16;
 //! Tokens per work item: the activations of one item stay in L2 while all the
 //! item's weight rows are applied to them.
@@ -86,23 +87,25 @@ TileFn TileFor(const KernelTable& k, const WeightView& w, bool* quantized) {
 
 }  // namespace
 
-void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
-                    float* const* ys, ThreadPool* pool) {
+void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, const float* x, int64_t n_tokens,
+                        float* const* ys, ThreadPool* pool) {
   if (n <= 0) return;
   if (n > kMaxMatMulMany) throw std::invalid_argument("MatMulMany: more than kMaxMatMulMany weights");
   if (n_tokens < 0) throw std::invalid_argument("MatMul: negative n_tokens");
-  const int64_t cols = ws[0].cols;
+  const int64_t cols = ops[0].view.cols;
   TileFn tiles[kMaxMatMulMany];
   bool any_quantized = false;
   for (int i = 0; i < n; ++i) {
     bool quantized = false;
-    tiles[i] = TileFor(k, ws[i], &quantized);
+    tiles[i] = TileFor(k, ops[i].view, &quantized);
     any_quantized = any_quantized || quantized;
-    if (ws[i].cols != cols) throw std::invalid_argument("MatMulMany: the weights differ in cols");
+    if (ops[i].view.cols != cols) throw std::invalid_argument("MatMulMany: the weights differ in cols");
   }
   if (n_tokens == 0) return;
   if (cols == 0) {
-    for (int i = 0; i < n; ++i) std::memset(ys[i], 0, static_cast<size_t>(n_tokens * ws[i].rows) * sizeof(float));
+    for (int i = 0; i < n; ++i) {
+      std::memset(ys[i], 0, static_cast<size_t>(n_tokens * ops[i].view.rows) * sizeof(float));
+    }
     return;
   }
 
@@ -114,16 +117,28 @@ void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const flo
   int64_t first_item[kMaxMatMulMany + 1];
   first_item[0] = 0;
   for (int i = 0; i < n; ++i) {
+    const WeightView& w = ops[i].view;
     MatMulTask& task = tasks[i];
-    task.w = ws[i].data;
-    task.row_bytes = WeightRowBytes(ws[i].type, cols);
-    task.rows = ws[i].rows;
+    task.w = w.data;
+    task.row_bytes = WeightRowBytes(w.type, cols);
+    if (ops[i].packed != nullptr) {
+      TileFn packed = w.type == TensorType::kQ4_0 ? k.matmul_q4_0_packed
+                      : w.type == TensorType::kQ8_0 ? k.matmul_q8_0_packed
+                                                    : nullptr;
+      if (packed == nullptr || k.packed_group_bytes == nullptr) {
+        throw std::invalid_argument("MatMul: packed weights for another kernel path");
+      }
+      tiles[i] = packed;
+      task.w = ops[i].packed;
+      task.row_bytes = k.packed_group_bytes(w.type, cols);
+    }
+    task.rows = w.rows;
     task.cols = cols;
     task.x = x;
     task.n_tokens = n_tokens;
     task.qa = qa;
     task.y = ys[i];
-    n_row_items[i] = (ws[i].rows + kRowsPerItem - 1) / kRowsPerItem;
+    n_row_items[i] = (w.rows + kRowsPerItem - 1) / kRowsPerItem;
     first_item[i + 1] = first_item[i] + n_row_items[i] * n_tok_items;
   }
   auto run = [&](int64_t i0, int64_t i1) {
@@ -138,6 +153,14 @@ void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const flo
     }
   };
   ParallelForOrSerial(pool, first_item[n], run);
+}
+
+void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
+                    float* const* ys, ThreadPool* pool) {
+  if (n > kMaxMatMulMany) throw std::invalid_argument("MatMulMany: more than kMaxMatMulMany weights");
+  MatMulOperand ops[kMaxMatMulMany];
+  for (int i = 0; i < n; ++i) ops[i].view = ws[i];
+  MatMulOperandsWith(k, ops, n, x, n_tokens, ys, pool);
 }
 
 void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64_t n_tokens, float* y,
