@@ -3,12 +3,14 @@
 //
 //   build/bench/kernels_bench                       # everything
 //   build/bench/kernels_bench --benchmark_filter=Q4_0/avx512
+//   build/bench/kernels_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// The machine is shared: take medians (or minima) over repetitions.
 //
-// Names read MatMul/<type>/<path>/<rows>x<cols>/tokens:<n>/threads:<t>; the path
-// Counters: GFLOPs (2 flops per
-// multiply-add), wGBps (weight bytes read per second, the figure that matters
-// for single-token decoding) and x_ref (speed-up over ref for the same shape,
-// measured in the same run).
+// Names read MatMul/<type>/<path>/<rows>x<cols>/tokens:<n>/threads:<t>, where
+// <path> is generic, avx2, avx512 or avx512-packed (PackedWeights). Counters:
+// GFLOPs (2 flops per multiply-add), wGBps (weight bytes read per second, the
+// figure that matters for single-token decoding) and x_ref (speed-up over
+// ref::MatMul for the same shape, measured in the same run).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 
 #include "engine/kernel_table.h"
 #include "engine/kernels.h"
+#include "engine/packed_weights.h"
 #include "engine/thread_pool.h"
 
 namespace capsfusion::engine {
@@ -110,14 +113,19 @@ void SetCounters(benchmark::State& state, TensorType type, Shape s, int64_t toke
 }
 
 void BM_Fast(benchmark::State& state, const KernelTable* k, TensorType type, Shape s, int64_t tokens,
-             int threads) {
+             int threads, bool packed) {
   const Operands& op = GetOperands(type, s);
   std::vector<float> y(tokens * s.rows);
   ThreadPool* pool = Pool(threads);
+  const PackedWeights pw(op.view, *k);
+  MatMulOperand operand;
+  operand.view = op.view;
+  operand.packed = packed ? pw.data() : nullptr;
+  float* yp = y.data();
   const double ref_seconds = RefSeconds(type, s, tokens);
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    MatMulWith(*k, op.view, op.x.data(), tokens, y.data(), pool);
+    MatMulOperandsWith(*k, &operand, 1, op.x.data(), tokens, &yp, pool);
     benchmark::DoNotOptimize(y.data());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -161,10 +169,14 @@ void RegisterAll() {
         const std::string shape = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "/tokens:" +
                                   std::to_string(tokens);
         for (const KernelTable* k : paths) {
-          for (int threads : {1, 2}) {
-            const std::string name = "MatMul/" + std::string(TypeName(type)) + "/" + KernelPathName(k->path) + "/" +
-                                     shape + "/threads:" + std::to_string(threads);
-            benchmark::RegisterBenchmark(name.c_str(), BM_Fast, k, type, s, tokens, threads)->UseRealTime();
+          const bool can_pack = k->packed_bytes != nullptr && k->packed_bytes(type, 8, s.cols) > 0;
+          for (bool packed : {false, true}) {
+            if (packed && !can_pack) continue;
+            for (int threads : {1, 2}) {
+              const std::string name = "MatMul/" + std::string(TypeName(type)) + "/" + KernelPathName(k->path) +
+                                       (packed ? "-packed/" : "/") + shape + "/threads:" + std::to_string(threads);
+              benchmark::RegisterBenchmark(name.c_str(), BM_Fast, k, type, s, tokens, threads, packed)->UseRealTime();
+            }
           }
         }
       }
