@@ -10,7 +10,9 @@
 // order of operations that depends only on the element's weight row and
 // activation row. Results are therefore bit-identical whatever the number of
 // threads and whatever n_tokens (a token computed in a batch of 17 gives the
-// same bits as the same token computed alone) on a given kernel path.
+// same bits as the same token computed alone) on a given kernel path; MatMulMany
+// and PackedWeights (packed_weights.h, faster decoding for Q4_0/Q8_0) give the
+// same bits as MatMul too. Different paths differ in the last bits.
 #pragma once
 
 #include <cstdint>
@@ -38,9 +40,9 @@ int64_t WeightRowBytes(TensorType type, int64_t cols);
 //! Y[n_tokens x rows] = X[n_tokens x cols] * W^T. X and Y are row-major with
 //! strides cols and rows. For Q8_0/Q4_0 weights each activation row is first
 //! quantized to Q8_0 blocks (float scale d = amax/127, q = round-to-nearest-even
-//! of x/d) and the dot products run on integers. `pool` may be null (one
-//! thread). Throws std::invalid_argument for an unsupported type or a cols
-//! that is not a multiple of the block size.
+//! of x/d) and the dot products run on integers. y must not overlap x. `pool`
+//! may be null (one thread). Throws std::invalid_argument for an unsupported
+//! type or a cols that is not a multiple of the block size.
 void MatMul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool);
 
 //! The most weight matrices one MatMulMany call takes.
