@@ -139,6 +139,8 @@ TEST(GgufHostileTest, BadKeys) {
               {"'a\\xff'", "UTF-8"});
   ExpectError(Bytes().Header(0, 1).Str("\xed\xa0\x80").U32(0).U8(0).b, Status::Code::kCorruption,
               {"UTF-8"});  // a surrogate
+  ExpectError(Bytes().Header(0, 1).Str(std::string("a\0b", 3)).U32(0).U8(0).Raw(kTail).b, Status::Code::kCorruption,
+              {"'a\\x00b'", "NUL"});
   ExpectError(Bytes().Header(0, 2).KvU32("dup", 1).KvU32("dup", 2).b, Status::Code::kCorruption,
               {"'dup'", "KV #1", "duplicate"});
   ExpectError(Bytes().Header(0, 1).Str(std::string(kMaxKeyBytes + 1, 'k')).U32(0).U8(0).b,
@@ -156,6 +158,8 @@ TEST(GgufHostileTest, BadAlignment) {
               {"general.alignment", "UINT32", "UINT64"});
   ExpectError(Bytes().Header(0, 1).KvU32("general.alignment", 0).b, Status::Code::kCorruption, {"power of two"});
   ExpectError(Bytes().Header(0, 1).KvU32("general.alignment", 48).b, Status::Code::kCorruption, {"48"});
+  ExpectError(Bytes().Header(0, 1).KvU32("general.alignment", 1u << 31).b, Status::Code::kCorruption,
+              {"2147483648", "up to 16777216"});
 }
 
 //! A file with one tensor info made of the given pieces and `data_bytes` of data.
@@ -190,6 +194,7 @@ TEST(GgufHostileTest, BadTensorNames) {
   ExpectError(OneTensor("", {4}, 0, 0), Status::Code::kCorruption, {"tensor info #0", "empty"});
   ExpectError(OneTensor("\xc3", {4}, 0, 0), Status::Code::kCorruption, {"tensor info #0", "UTF-8"});
   ExpectError(OneTensor(std::string(64, 'n'), {4}, 0, 0), Status::Code::kCorruption, {"64 bytes"});
+  ExpectError(OneTensor(std::string("w\0x", 3), {4}, 0, 0), Status::Code::kCorruption, {"NUL"});
   Bytes f;
   f.Header(2, 0).TensorInfo("w", {4}, 0, 0).TensorInfo("w", {4}, 0, 32).PadTo(32).Raw(std::string(64, '\0'));
   ExpectError(f.b, Status::Code::kCorruption, {"'w'", "info #1", "duplicate", "#0"});
