@@ -1,5 +1,10 @@
 #include "engine/attention.h"
 
+// GCC 12's AVX-512 headers initialise placeholder operands from themselves,
+// which -Wall reports at every inlined use; the code is fine.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -127,11 +132,29 @@ __attribute__((target("avx512f"))) void BlockScores512(const float* q, const flo
   _mm512_storeu_ps(s, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
+// Horizontal reductions through memory (the intrinsic versions trip GCC 12's
+// uninitialised-variable warnings inside its own headers).
+__attribute__((target("avx512f"))) inline float HMax512(__m512 v) {
+  alignas(64) float l[16];
+  _mm512_store_ps(l, v);
+  float m = l[0];
+  for (int i = 1; i < 16; ++i) m = std::max(m, l[i]);
+  return m;
+}
+
+__attribute__((target("avx512f"))) inline float HSum512(__m512 v) {
+  alignas(64) float l[16];
+  _mm512_store_ps(l, v);
+  float s = 0;
+  for (int i = 0; i < 16; ++i) s += l[i];
+  return s;
+}
+
 __attribute__((target("avx512f"))) float ExpNormalise512(float* s, int n) {
   __m512 vmax = _mm512_set1_ps(-INFINITY);
   int i = 0;
   for (; i + 16 <= n; i += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(s + i));
-  float mx = _mm512_reduce_max_ps(vmax);
+  float mx = HMax512(vmax);
   for (; i < n; ++i) mx = std::max(mx, s[i]);
   const __m512 m = _mm512_set1_ps(mx);
   __m512 vsum = _mm512_setzero_ps();
@@ -147,7 +170,7 @@ __attribute__((target("avx512f"))) float ExpNormalise512(float* s, int n) {
     _mm512_mask_storeu_ps(s + i, k, e);
     vsum = _mm512_add_ps(vsum, _mm512_maskz_mov_ps(k, e));
   }
-  return _mm512_reduce_add_ps(vsum);
+  return HSum512(vsum);
 }
 
 __attribute__((target("avx512f"))) void Accumulate512(const float* p, const float* v, int n, int hd,

@@ -89,10 +89,10 @@ class Binder {
     if (!t.ok()) return t.status();
     const gguf::TensorInfo& info = **t;
     if (!IsMatrixType(info.type)) {
-      return Status::NotSupported("tensor '" + name + "' has type " + TensorTypeName(info.type) +
+      return Status::NotSupported("tensor '" + name + "' has type " + gguf::TensorTypeName(info.type) +
                                   "; supported: F32, F16, Q8_0, Q4_0");
     }
-    auto row_bytes = RowBytes(info.type, static_cast<int64_t>(cols));
+    auto row_bytes = gguf::RowBytes(info.type, static_cast<int64_t>(cols));
     if (!row_bytes.ok()) return row_bytes.status().WithContext("tensor '" + name + "'");
     if (info.n_bytes != *row_bytes * rows) {
       return Status::Corruption("tensor '" + name + "' holds " + std::to_string(info.n_bytes) +
@@ -107,7 +107,7 @@ class Binder {
     if (!t.ok()) return t.status();
     const gguf::TensorInfo& info = **t;
     if (info.type != TensorType::kF32) {
-      return Status::NotSupported("tensor '" + name + "' has type " + TensorTypeName(info.type) +
+      return Status::NotSupported("tensor '" + name + "' has type " + gguf::TensorTypeName(info.type) +
                                   "; norm weights must be F32");
     }
     if (info.n_bytes != n * sizeof(float) || reinterpret_cast<uintptr_t>(info.data) % alignof(float) != 0) {
@@ -118,7 +118,7 @@ class Binder {
 
   uint64_t n_params() const { return n_params_; }
   std::string weight_type() const {
-    if (types_.size() == 1) return TensorTypeName(*types_.begin());
+    if (types_.size() == 1) return gguf::TensorTypeName(*types_.begin());
     return types_.empty() ? "none" : "mixed";
   }
 

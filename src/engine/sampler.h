@@ -7,6 +7,7 @@
 // search, exactly where `generate` applies them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
