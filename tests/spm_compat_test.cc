@@ -5,10 +5,12 @@
 #include <chrono>
 #include <random>
 
+#include "gguf/gguf.h"
 #include "spm_reference.h"
 #include "test_util.h"
 #include "tokenizer/llama_tokenizer.h"
 #include "tokenizer/spm_model.h"
+#include "tokenizer/tokenizer_metadata.h"
 
 namespace capsfusion {
 namespace {
@@ -150,6 +152,72 @@ TEST(SpmCompat, UnknownWithoutByteFallbackMatchesSentencePiece) {
   const auto ids = m.tok->Encode("zzz", false);
   ASSERT_EQ(ids.size(), 2u);  // "▁" and one <unk> for the run "zzz"
   EXPECT_EQ(ids[1], m.tok->unk_id());
+}
+
+// The trainer's path: SentencePiece model -> LlamaVocab -> GGUF metadata ->
+// LoadLlamaTokenizer, still id for id with SentencePiece.
+TEST(SpmCompat, ThroughGgufMetadataMatchesSentencePiece) {
+  const std::vector<std::string> corpus = SyntheticCorpus(2000, 21);
+  std::string error;
+  const std::string model = TrainSentencePiece(corpus, "--vocab_size=450 --hard_vocab_limit=false", &error);
+  ASSERT_FALSE(model.empty()) << error;
+  sentencepiece::SentencePieceProcessor sp;
+  ASSERT_TRUE(sp.LoadFromSerializedProto(model).ok());
+  auto vocab = LlamaVocabFromSentencePiece(model);
+  ASSERT_TRUE(vocab.ok()) << vocab.status().ToString();
+  gguf::GgufWriter writer;
+  writer.SetString("general.architecture", "llama");
+  ASSERT_TRUE(WriteLlamaVocab(*vocab, &writer).ok());
+  auto file = gguf::GgufFile::FromBytes(writer.WriteToString());
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto tok = LoadLlamaTokenizer(**file);
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  std::vector<std::string> texts = SyntheticCorpus(1000, 22);
+  for (const auto& t : ProbeTexts()) texts.push_back(t);
+  const auto a = CompareWithSentencePiece(sp, **tok, texts);
+  EXPECT_EQ(a.ids_equal, a.texts) << a.Summary();
+  EXPECT_EQ(a.decodes_equal, a.texts) << a.Summary();
+}
+
+TEST(SpmCompat, RefusesModelsItCannotReproduce) {
+  const std::vector<std::string> corpus = SyntheticCorpus(800, 11);
+  std::string error;
+  for (const char* flags : {"--vocab_size=400 --hard_vocab_limit=false --model_type=unigram",
+                            "--vocab_size=400 --hard_vocab_limit=false --normalization_rule_name=nmt_nfkc",
+                            "--vocab_size=400 --hard_vocab_limit=false --remove_extra_whitespaces=true"}) {
+    const std::string model = TrainSentencePiece(corpus, flags, &error);
+    ASSERT_FALSE(model.empty()) << error;
+    SpmModelInfo info;
+    auto refused = LlamaVocabFromSentencePiece(model, /*require_compatible=*/true, &info);
+    EXPECT_EQ(refused.status().code(), Status::Code::kNotSupported) << flags;
+    EXPECT_TRUE(LlamaVocabFromSentencePiece(model, /*require_compatible=*/false).ok()) << flags;
+  }
+}
+
+TEST(SpmCompat, MalformedModelBytesNeverCrash) {
+  std::string error;
+  const std::string model =
+      TrainSentencePiece(SyntheticCorpus(500, 13), "--vocab_size=400 --hard_vocab_limit=false", &error);
+  ASSERT_FALSE(model.empty()) << error;
+  ASSERT_TRUE(LlamaVocabFromSentencePiece(model).ok());
+  // Every truncation either fails cleanly or yields a usable tokenizer.
+  for (size_t len = 0; len < model.size(); len += 1 + len / 64) {
+    auto vocab = LlamaVocabFromSentencePiece(std::string_view(model).substr(0, len));
+    if (vocab.ok()) {
+      EXPECT_TRUE(LlamaTokenizer::Create(std::move(*vocab)).ok());
+    }
+  }
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = model;
+    for (int k = 0; k < 4; ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
+    auto vocab = LlamaVocabFromSentencePiece(bad, /*require_compatible=*/false);
+    if (!vocab.ok()) continue;
+    auto tok = LlamaTokenizer::Create(std::move(*vocab));
+    if (tok.ok()) (*tok)->Decode((*tok)->Encode("a photo of a cat \xFF", true));
+  }
+  EXPECT_EQ(LlamaVocabFromSentencePiece("").status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(LlamaVocabFromSentencePiece("\x0a\xff").status().code(), Status::Code::kCorruption);
 }
 
 TEST(SpmCompat, CapsFusionCaptionsMatchSentencePiece) {
