@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
   Runner run;
   AddPromptCommand(app, &run);
+  AddGenerateCommand(app, &run);
   // fuse and eval are registered below as they land.
 
 
