@@ -5,6 +5,7 @@
 #include "capsfusion/prompt.h"
 #include "capsfusion/reader.h"
 #include "command.h"
+#include "input_options.h"
 
 namespace capsfusion::cli {
 
@@ -16,7 +17,7 @@ struct PromptArgs {
   std::string template_path;
   size_t max_tokens = 256;
   size_t limit = 0;
-  std::string raw_field = "laion_2b", synthetic_field = "laion_coco", id_field;
+  InputOptions in;
   bool show_tokens = false;
 };
 
@@ -51,11 +52,9 @@ int RunPrompt(const PromptArgs& a) {
   if (a.input.empty()) {
     return emit("", a.raw, a.synthetic) ? kExitOk : kExitFailure;
   }
-  ReaderOptions ropt;
-  ropt.fields.raw = a.raw_field;
-  ropt.fields.synthetic = a.synthetic_field;
-  ropt.fields.id = a.id_field;
-  auto reader = RecordReader::Open(a.input, ropt);
+  auto ropt = MakeReaderOptions(a.in);
+  if (!ropt.ok()) return Fail("prompt", ropt.status());
+  auto reader = RecordReader::Open(a.input, *ropt);
   if (!reader.ok()) return Fail("prompt", reader.status());
   Record rec;
   Reject rej;
@@ -91,9 +90,7 @@ void AddPromptCommand(CLI::App& app, Runner* run) {
   sub->add_option("--max-prompt-tokens", args->max_tokens, "Token budget of the prompt, BOS included; 0: none")
       ->capture_default_str();
   sub->add_option("--limit", args->limit, "Print at most this many rows (0: all)");
-  sub->add_option("--raw-field", args->raw_field, "Field holding the raw caption")->capture_default_str();
-  sub->add_option("--synthetic-field", args->synthetic_field, "Field holding the synthetic caption")->capture_default_str();
-  sub->add_option("--id-field", args->id_field, "Field holding the row id (default: content hash)");
+  AddInputOptions(sub, &args->in);
   sub->add_flag("--show-tokens", args->show_tokens, "Print the prompt's token count and what was cut");
   sub->callback([args, run] {
     if (args->input.empty() && (args->raw.empty() || args->synthetic.empty())) {

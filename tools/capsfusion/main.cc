@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
 
   Runner run;
   AddPromptCommand(app, &run);
+  AddFuseCommand(app, &run);
+  AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
-  // fuse and eval are registered below as they land.
 
 
   try {

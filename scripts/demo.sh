@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on the shipped data: fuse every row and score the result.
+# Uses ../shared/data/capsfusion/dev.json when it is there, else examples/sample.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/capsfusion ] || scripts/setup.sh
+
+input=examples/sample.jsonl
+ref=reference
+if [ -f ../shared/data/capsfusion/dev.json ]; then
+  input=../shared/data/capsfusion/dev.json
+  ref=capsfuion_official
+fi
+mkdir -p out
+build/capsfusion fuse "$input" -o out/fused.jsonl --method concat
+echo
+echo "Scores against $ref in $input (raw = laion_2b, synthetic = laion_coco, concat = capsfusion):"
+build/capsfusion eval out/fused.jsonl --reference-field "$ref" \
+  --candidate-field laion_2b --candidate-field laion_coco --candidate-field capsfusion --candidate-field "$ref"
