@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <iostream>
 #include <cstring>
 #include <random>
 #include <string>
@@ -111,7 +113,7 @@ struct Shape {
 };
 
 std::vector<Shape> Shapes(TensorType type) {
-  std::vector<Shape> s = {{1, 32, 1}, {5, 64, 3}, {19, 96, 17}, {67, 288, 64}, {37, 64, 130}, {16, 256, 1}};
+  std::vector<Shape> s = {{1, 32, 1}, {5, 64, 3}, {19, 96, 17}, {67, 288, 64}, {37, 64, 130}, {16, 256, 1}, {7, 2080, 3}};
   if (!IsQuantized(type)) {
     s.push_back({3, 7, 2});
     s.push_back({21, 33, 5});
@@ -182,6 +184,40 @@ TEST(KernelsTest, MatMulIsDeterministic) {
   }
 }
 
+// MatMulMany gives the bits of separate MatMul calls, for mixed types.
+TEST(KernelsTest, MatMulManyEqualsSeparateCalls) {
+  ThreadPool pool(2);
+  const int64_t cols = 96;
+  for (const KernelTable* k : Paths()) {
+    for (int64_t n_tokens : {1, 5, 70}) {
+      Weights a = MakeWeights(TensorType::kQ4_0, 33, cols, 61);
+      Weights b = MakeWeights(TensorType::kQ8_0, 16, cols, 62);
+      Weights c = MakeWeights(TensorType::kF32, 7, cols, 63);
+      Weights d = MakeWeights(TensorType::kF16, 19, cols, 64);
+      std::vector<float> x = RandomVector(n_tokens * cols, 65);
+      const WeightView ws[4] = {a.view, b.view, c.view, d.view};
+      std::vector<float> got[4], want[4];
+      float* ys[4];
+      for (int i = 0; i < 4; ++i) {
+        got[i].assign(n_tokens * ws[i].rows, NAN);
+        want[i].assign(n_tokens * ws[i].rows, NAN);
+        ys[i] = got[i].data();
+        MatMulWith(*k, ws[i], x.data(), n_tokens, want[i].data(), nullptr);
+      }
+      MatMulManyWith(*k, ws, 4, x.data(), n_tokens, ys, &pool);
+      for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(0, std::memcmp(got[i].data(), want[i].data(), got[i].size() * 4))
+            << KernelPathName(k->path) << " weight " << i << " n_tokens=" << n_tokens;
+      }
+    }
+  }
+  Weights a = MakeWeights(TensorType::kF32, 3, 32, 1), b = MakeWeights(TensorType::kF32, 3, 64, 2);
+  const WeightView mixed[2] = {a.view, b.view};
+  std::vector<float> x(64), y0(3), y1(3);
+  float* ys[2] = {y0.data(), y1.data()};
+  EXPECT_THROW(MatMulMany(mixed, 2, x.data(), 1, ys, nullptr), std::invalid_argument);
+}
+
 // The activation quantizers of all paths give the same bits as the scalar one.
 TEST(KernelsTest, ActivationQuantizationIsIdenticalAcrossPaths) {
   const int64_t cols = 320;
@@ -190,14 +226,15 @@ TEST(KernelsTest, ActivationQuantizationIsIdenticalAcrossPaths) {
   x[100] = 127.5f / 127.0f * 3.0f;                 // a value near a rounding tie
   const int64_t nb = cols / 32;
   std::vector<int8_t> q0(cols), q1(cols);
-  std::vector<float> d0(nb), d1(nb), s0(nb), s1(nb);
+  std::vector<float> d0(nb), d1(nb);
+  std::vector<int32_t> s0(nb), s1(nb);
   QuantizeActRowScalar(x.data(), nb, q0.data(), d0.data(), s0.data());
   EXPECT_EQ(d0[2], 0.0f);
   for (const KernelTable* k : Paths()) {
     k->quantize_act(x.data(), nb, q1.data(), d1.data(), s1.data());
     EXPECT_EQ(0, std::memcmp(q0.data(), q1.data(), cols)) << KernelPathName(k->path);
     EXPECT_EQ(0, std::memcmp(d0.data(), d1.data(), nb * 4)) << KernelPathName(k->path);
-    EXPECT_EQ(0, std::memcmp(s0.data(), s1.data(), nb * 4)) << KernelPathName(k->path);
+    EXPECT_EQ(s0, s1) << KernelPathName(k->path);
   }
 }
 
@@ -319,10 +356,18 @@ TEST(KernelsTest, GetRowsMatchesReference) {
   EXPECT_THROW(GetRows(WeightView{TensorType::kF32, bytes.data(), 2, 16}, &bad, 1, out), std::out_of_range);
 }
 
+// The public functions run the best path that CAPSFUSION_CPU and the machine allow.
 TEST(KernelsTest, PublicFunctionsUseTheActivePath) {
-  const CpuFeatures& f = DetectCpu();
-  EXPECT_EQ(ActiveKernels().path, KernelsFor(ActiveKernels().path)->path);
-  EXPECT_LE(static_cast<int>(ActiveKernels().path), static_cast<int>(BestPath(f)));
+  const KernelPath hw = BestPath(DetectCpuRaw());
+  KernelPath want = hw;
+  if (const char* env = std::getenv("CAPSFUSION_CPU")) {
+    if (std::string(env) == "generic") want = KernelPath::kGeneric;
+    if (std::string(env) == "avx2" && hw == KernelPath::kAvx512) want = KernelPath::kAvx2;
+  }
+  EXPECT_EQ(ActiveKernels().path, want) << "CAPSFUSION_CPU=" << (std::getenv("CAPSFUSION_CPU") ?: "");
+  std::cout << "kernel paths tested:";
+  for (const KernelTable* k : Paths()) std::cout << ' ' << KernelPathName(k->path);
+  std::cout << "; active: " << KernelPathName(ActiveKernels().path) << '\n';
 }
 
 TEST(CpuFeaturesTest, OverrideOnlyRemovesFeatures) {

@@ -31,7 +31,7 @@ struct MatMulTask {
 //! Computes y[t][r] for r in [r0, r1), t in [t0, t1).
 using TileFn = void (*)(const MatMulTask& task, int64_t r0, int64_t r1, int64_t t0, int64_t t1);
 //! Quantizes one activation row of nb blocks (see act_quant.h).
-using QuantizeActFn = void (*)(const float* x, int64_t nb, int8_t* q, float* d, float* s);
+using QuantizeActFn = void (*)(const float* x, int64_t nb, int8_t* q, float* d, int32_t* qsum);
 
 struct KernelTable {
   KernelPath path = KernelPath::kGeneric;
@@ -56,9 +56,11 @@ const KernelTable* KernelsFor(KernelPath path);
 //! The table of BestPath(DetectCpu()).
 const KernelTable& ActiveKernels();
 
-//! MatMul (kernels.h) with an explicit kernel table.
+//! MatMul and MatMulMany (kernels.h) with an explicit kernel table.
 void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool* pool);
+void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
+                    float* const* ys, ThreadPool* pool);
 
 //! Quantizes n_tokens activation rows with the table's quantizer into scratch
 //! memory owned by the calling thread (valid until its next call).

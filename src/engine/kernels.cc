@@ -11,12 +11,17 @@
 
 namespace capsfusion::engine {
 
+int64_t WeightRowBytes(TensorType type, int64_t cols) {
+  const int64_t block = gguf::BlockSize(type);
+  return block == 0 ? 0 : cols / block * static_cast<int64_t>(gguf::BlockBytes(type));
+}
+
 const KernelTable* KernelsFor(KernelPath path) {
   if (!PathSupported(path)) return nullptr;
   switch (path) {
     case KernelPath::kGeneric: return &GenericKernels();
-    case KernelPath::kAvx2: return nullptr;
-    case KernelPath::kAvx512: return nullptr;
+    case KernelPath::kAvx2: return &Avx2Kernels();
+    case KernelPath::kAvx512: return &Avx512Kernels();
   }
   return nullptr;
 }

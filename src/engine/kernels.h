@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "engine/gguf_compat.h"
+#include "gguf/tensor_types.h"
 #include "engine/thread_pool.h"
 
 namespace capsfusion::engine {
@@ -42,6 +42,17 @@ int64_t WeightRowBytes(TensorType type, int64_t cols);
 //! thread). Throws std::invalid_argument for an unsupported type or a cols
 //! that is not a multiple of the block size.
 void MatMul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool);
+
+//! The most weight matrices one MatMulMany call takes.
+constexpr int kMaxMatMulMany = 8;
+
+//! Several MatMuls that share the activations X, e.g. the Q, K and V
+//! projections or the FFN gate and up: ys[i] = X * ws[i]^T for i < n. All the
+//! weights need the same cols (their types may differ). The activations are
+//! quantized once and all the tiles go through one ParallelFor, so this costs
+//! less than n separate calls; each output is bit-identical to MatMul's.
+void MatMulMany(const WeightView* ws, int n, const float* x, int64_t n_tokens, float* const* ys,
+                ThreadPool* pool);
 
 //! y = x / sqrt(mean(x^2) + eps) * weight (weight may be null: no scaling).
 //! y may equal x.

@@ -11,16 +11,6 @@
 
 namespace capsfusion::engine {
 
-int64_t WeightRowBytes(TensorType type, int64_t cols) {
-  switch (type) {
-    case TensorType::kF32: return cols * 4;
-    case TensorType::kF16: return cols * 2;
-    case TensorType::kQ8_0: return cols / kQBlock * 34;
-    case TensorType::kQ4_0: return cols / kQBlock * 18;
-  }
-  return 0;
-}
-
 namespace ref {
 namespace {
 
@@ -60,11 +50,12 @@ void MatMulQuantizedActivations(const WeightView& w, const float* x, int64_t n_t
   }
   const int64_t nb = w.cols / kQBlock;
   std::vector<int8_t> q(w.cols);
-  std::vector<float> d(nb), s(nb);
+  std::vector<float> d(nb);
+  std::vector<int32_t> qsum(nb);
   std::vector<int> wq(w.cols);
   std::vector<float> wd(nb);
   for (int64_t t = 0; t < n_tokens; ++t) {
-    QuantizeActRowScalar(x + t * w.cols, nb, q.data(), d.data(), s.data());
+    QuantizeActRowScalar(x + t * w.cols, nb, q.data(), d.data(), qsum.data());
     for (int64_t r = 0; r < w.rows; ++r) {
       const uint8_t* p = Row(w, r);
       for (int64_t b = 0; b < nb; ++b) {

@@ -1,6 +1,7 @@
 // The MatMul driver shared by all kernel paths: argument checks, Q8_0
 // quantization of the activations, the split of the output into tiles of rows x
-// tokens, and the distribution of the tiles over the thread pool.
+// tokens, and the distribution of the tiles (of one or several weight
+// matrices) over the thread pool.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -43,10 +44,10 @@ QuantizedActs QuantizeActivations(const KernelTable& k, const float* x, int64_t 
   uint8_t* base = scratch.Get(q_bytes + 2 * f_bytes);
   auto* q = reinterpret_cast<int8_t*>(base);
   auto* d = reinterpret_cast<float*>(base + q_bytes);
-  auto* s = reinterpret_cast<float*>(base + q_bytes + f_bytes);
+  auto* qsum = reinterpret_cast<int32_t*>(base + q_bytes + f_bytes);
   auto run = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      k.quantize_act(x + t * cols, nb, q + t * nb * kQBlock, d + t * nb, s + t * nb);
+      k.quantize_act(x + t * cols, nb, q + t * nb * kQBlock, d + t * nb, qsum + t * nb);
     }
   };
   if (n_tokens * cols >= kParallelQuantizeMin) {
@@ -58,58 +59,99 @@ QuantizedActs QuantizeActivations(const KernelTable& k, const float* x, int64_t 
   qa.nb = nb;
   qa.q = q;
   qa.d = d;
-  qa.s = s;
+  qa.qsum = qsum;
   return qa;
+}
+
+namespace {
+
+TileFn TileFor(const KernelTable& k, const WeightView& w, bool* quantized) {
+  TileFn tile = nullptr;
+  *quantized = false;
+  switch (w.type) {
+    case TensorType::kF32: tile = k.matmul_f32; break;
+    case TensorType::kF16: tile = k.matmul_f16; break;
+    case TensorType::kQ8_0: tile = k.matmul_q8_0; *quantized = true; break;
+    case TensorType::kQ4_0: tile = k.matmul_q4_0; *quantized = true; break;
+  }
+  if (tile == nullptr) {
+    throw std::invalid_argument("MatMul: unsupported weight type " + std::to_string(static_cast<uint32_t>(w.type)));
+  }
+  if (w.rows < 0 || w.cols < 0) throw std::invalid_argument("MatMul: negative size");
+  if (*quantized && w.cols % kQBlock != 0) {
+    throw std::invalid_argument("MatMul: cols " + std::to_string(w.cols) + " is not a multiple of 32");
+  }
+  return tile;
+}
+
+}  // namespace
+
+void MatMulManyWith(const KernelTable& k, const WeightView* ws, int n, const float* x, int64_t n_tokens,
+                    float* const* ys, ThreadPool* pool) {
+  if (n <= 0) return;
+  if (n > kMaxMatMulMany) throw std::invalid_argument("MatMulMany: more than kMaxMatMulMany weights");
+  if (n_tokens < 0) throw std::invalid_argument("MatMul: negative n_tokens");
+  const int64_t cols = ws[0].cols;
+  TileFn tiles[kMaxMatMulMany];
+  bool any_quantized = false;
+  for (int i = 0; i < n; ++i) {
+    bool quantized = false;
+    tiles[i] = TileFor(k, ws[i], &quantized);
+    any_quantized = any_quantized || quantized;
+    if (ws[i].cols != cols) throw std::invalid_argument("MatMulMany: the weights differ in cols");
+  }
+  if (n_tokens == 0) return;
+  if (cols == 0) {
+    for (int i = 0; i < n; ++i) std::memset(ys[i], 0, static_cast<size_t>(n_tokens * ws[i].rows) * sizeof(float));
+    return;
+  }
+
+  MatMulTask tasks[kMaxMatMulMany];
+  QuantizedActs qa;
+  if (any_quantized) qa = QuantizeActivations(k, x, n_tokens, cols, pool);
+  const int64_t n_tok_items = (n_tokens + kTokensPerItem - 1) / kTokensPerItem;
+  int64_t n_row_items[kMaxMatMulMany];
+  int64_t first_item[kMaxMatMulMany + 1];
+  first_item[0] = 0;
+  for (int i = 0; i < n; ++i) {
+    MatMulTask& task = tasks[i];
+    task.w = ws[i].data;
+    task.row_bytes = WeightRowBytes(ws[i].type, cols);
+    task.rows = ws[i].rows;
+    task.cols = cols;
+    task.x = x;
+    task.n_tokens = n_tokens;
+    task.qa = qa;
+    task.y = ys[i];
+    n_row_items[i] = (ws[i].rows + kRowsPerItem - 1) / kRowsPerItem;
+    first_item[i + 1] = first_item[i] + n_row_items[i] * n_tok_items;
+  }
+  auto run = [&](int64_t i0, int64_t i1) {
+    int w = 0;
+    for (int64_t i = i0; i < i1; ++i) {
+      while (i >= first_item[w + 1]) ++w;
+      const int64_t j = i - first_item[w];
+      const int64_t ti = j / n_row_items[w], ri = j % n_row_items[w];
+      const int64_t r0 = ri * kRowsPerItem, t0 = ti * kTokensPerItem;
+      tiles[w](tasks[w], r0, std::min(tasks[w].rows, r0 + kRowsPerItem), t0,
+               std::min(n_tokens, t0 + kTokensPerItem));
+    }
+  };
+  ParallelForOrSerial(pool, first_item[n], run);
 }
 
 void MatMulWith(const KernelTable& k, const WeightView& w, const float* x, int64_t n_tokens, float* y,
                 ThreadPool* pool) {
-  TileFn tile = nullptr;
-  bool quantized = false;
-  switch (w.type) {
-    case TensorType::kF32: tile = k.matmul_f32; break;
-    case TensorType::kF16: tile = k.matmul_f16; break;
-    case TensorType::kQ8_0: tile = k.matmul_q8_0; quantized = true; break;
-    case TensorType::kQ4_0: tile = k.matmul_q4_0; quantized = true; break;
-  }
-  if (tile == nullptr) {
-    throw std::invalid_argument("MatMul: unsupported weight type " +
-                                std::to_string(static_cast<uint32_t>(w.type)));
-  }
-  if (w.rows < 0 || w.cols < 0 || n_tokens < 0) throw std::invalid_argument("MatMul: negative size");
-  if (quantized && w.cols % kQBlock != 0) {
-    throw std::invalid_argument("MatMul: cols " + std::to_string(w.cols) + " is not a multiple of 32");
-  }
-  if (n_tokens == 0 || w.rows == 0) return;
-  if (w.cols == 0) {
-    std::memset(y, 0, static_cast<size_t>(n_tokens * w.rows) * sizeof(float));
-    return;
-  }
-
-  MatMulTask task;
-  task.w = w.data;
-  task.row_bytes = WeightRowBytes(w.type, w.cols);
-  task.rows = w.rows;
-  task.cols = w.cols;
-  task.x = x;
-  task.n_tokens = n_tokens;
-  task.y = y;
-  if (quantized) task.qa = QuantizeActivations(k, x, n_tokens, w.cols, pool);
-
-  const int64_t n_row_items = (w.rows + kRowsPerItem - 1) / kRowsPerItem;
-  const int64_t n_tok_items = (n_tokens + kTokensPerItem - 1) / kTokensPerItem;
-  auto run = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t ti = i / n_row_items, ri = i % n_row_items;
-      const int64_t r0 = ri * kRowsPerItem, t0 = ti * kTokensPerItem;
-      tile(task, r0, std::min(w.rows, r0 + kRowsPerItem), t0, std::min(n_tokens, t0 + kTokensPerItem));
-    }
-  };
-  ParallelForOrSerial(pool, n_row_items * n_tok_items, run);
+  MatMulManyWith(k, &w, 1, x, n_tokens, &y, pool);
 }
 
 void MatMul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool) {
   MatMulWith(ActiveKernels(), w, x, n_tokens, y, pool);
+}
+
+void MatMulMany(const WeightView* ws, int n, const float* x, int64_t n_tokens, float* const* ys,
+                ThreadPool* pool) {
+  MatMulManyWith(ActiveKernels(), ws, n, x, n_tokens, ys, pool);
 }
 
 }  // namespace capsfusion::engine
