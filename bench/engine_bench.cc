@@ -3,7 +3,8 @@
 //
 //   build/bench/engine_bench                      # the random models below
 //   build/bench/engine_bench --model m.gguf       # one GGUF file
-//   options: --threads N (default 2), --runs N (default 3), --only a-F32,b-Q8_0,...
+//   options: --threads N (default 2), --runs N (default 3), --only a-F32,b-Q8_0,...,
+//            --kv f16|f32 (KV cache type, default f16)
 //
 // Columns (each the best of --runs runs; the machine is shared):
 //   pp128   prompt tokens/s: one 128-token prompt in one forward call
@@ -15,8 +16,14 @@
 //           40 new tokens each, end to end (prompts included): new tokens/s
 //   RSS     peak resident memory of the process that ran the row (each row
 //           runs in its own child process)
+//   CPU%    CPU time the row's process got, per thread and per wall second: far
+//           below 100 means other processes shared the cores and every
+//           throughput of that row is understated
+// The load average is printed before and after: on a shared machine, compare
+// rows only when it is low.
 // Reference figures: llama.cpp b4748 on this machine, 2 threads.
 #include <sys/resource.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,6 +116,7 @@ void Check(const capsfusion::Status& s, const char* what) {
 struct Row {
   double pp = 0, tg = 0, agg1 = 0, agg8 = 0, agg32 = 0, e2e32 = 0;
   double rss_mib = 0;
+  double cpu_share = 0;
 };
 
 // Prompt processing: one sequence, n tokens, logits for the last.
@@ -193,16 +201,37 @@ double EndToEnd(ce::LanguageModel* lm, int runs) {
   return 32 * 40 / best;
 }
 
+ce::KvType g_kv = ce::KvType::kF16;
+
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+std::string LoadAverage() {
+  FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  char buf[64] = {0};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  std::string s(buf, n);
+  const size_t sp = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
+  return s.substr(0, sp);
+}
+
 Row RunModel(const std::string& path, int threads, int runs) {
   auto file = capsfusion::gguf::GgufFile::Open(path);
   Check(file.status(), path.c_str());
   ce::ThreadPool pool(threads);
   ce::ArchitectureOptions opt;
   opt.pool = &pool;
+  opt.kv_type = g_kv;
   auto lm = ce::LoadLanguageModel(**file, opt);
   Check(lm.status(), path.c_str());
   ce::LanguageModel* m = lm->get();
   Row row;
+  const double wall0 = Now(), cpu0 = CpuSeconds();
   const int ctx = static_cast<int>(m->context_length());
   row.pp = PromptSpeed(m, std::min(128, ctx), runs);
   row.tg = DecodeSpeed(m, 1, 1, std::min(128, ctx - 1), runs);
@@ -212,6 +241,7 @@ Row RunModel(const std::string& path, int threads, int runs) {
     row.agg32 = DecodeSpeed(m, 32, 100, 40, runs);
     row.e2e32 = EndToEnd(m, runs);
   }
+  row.cpu_share = (CpuSeconds() - cpu0) / ((Now() - wall0) * threads);
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   row.rss_mib = ru.ru_maxrss / 1024.0;
@@ -235,9 +265,10 @@ void RunRow(const std::string& name, const std::string& path, const Reference& r
   const pid_t pid = fork();
   if (pid == 0) {
     const Row r = RunModel(path, threads, runs);
-    std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8.0f | %7.1f |\n", name.c_str(),
+    std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8.0f | %7.1f | %4.0f |\n", name.c_str(),
                 Cell(r.pp, ref.pp).c_str(), Cell(r.tg, ref.tg).c_str(), Cell(r.agg1, ref.agg1).c_str(),
-                Cell(r.agg8, ref.agg8).c_str(), Cell(r.agg32, ref.agg32).c_str(), r.e2e32, r.rss_mib);
+                Cell(r.agg8, ref.agg8).c_str(), Cell(r.agg32, ref.agg32).c_str(), r.e2e32, r.rss_mib,
+                100 * r.cpu_share);
     std::fflush(stdout);
     std::_Exit(0);
   }
@@ -268,20 +299,26 @@ int main(int argc, char** argv) {
       runs = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--only") {
       only = "," + next() + ",";
+    } else if (a == "--kv") {
+      const std::string kv = next();
+      g_kv = kv == "f32" ? ce::KvType::kF32 : ce::KvType::kF16;
     } else {
-      std::fprintf(stderr, "usage: engine_bench [--model M.gguf] [--threads N] [--runs N] [--only a-F32,...]\n");
+      std::fprintf(stderr,
+                   "usage: engine_bench [--model M.gguf] [--threads N] [--runs N] [--only a-F32,...] [--kv f16|f32]\n");
       return 2;
     }
   }
-  std::printf("engine_bench: %d threads, best of %d runs, kernels: %s, attention: %s\n", threads, runs,
-              ce::KernelPathName(ce::BestPath(ce::DetectCpu())), ce::AttentionPath());
+  std::printf("engine_bench: %d threads, best of %d runs, kernels: %s, attention: %s, KV cache %s, load average %s\n",
+              threads, runs, ce::KernelPathName(ce::BestPath(ce::DetectCpu())), ce::AttentionPath(),
+              g_kv == ce::KvType::kF16 ? "F16" : "F32", LoadAverage().c_str());
   std::printf("reference in parentheses: ratio to llama.cpp b4748 on this machine (2 threads)\n\n");
-  std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8s | %7s |\n", "model", "pp128 t/s", "tg t/s",
-              "agg@1 t/s", "agg@8 t/s", "agg@32 t/s", "e2e@32", "RSS MiB");
+  std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8s | %7s | %4s |\n", "model", "pp128 t/s",
+              "tg t/s", "agg@1 t/s", "agg@8 t/s", "agg@32 t/s", "e2e@32", "RSS MiB", "CPU%");
   std::printf("|----------|------------------|-----------------|-----------------|-----------------|"
-              "-----------------|----------|---------|\n");
+              "-----------------|----------|---------|------|\n");
   if (!model.empty()) {
     RunRow("file", model, Reference(), threads, runs);
+    std::printf("\nload average after: %s\n", LoadAverage().c_str());
     return 0;
   }
   char dir_tmpl[] = "/tmp/engine-bench-XXXXXX";
@@ -295,5 +332,6 @@ int main(int argc, char** argv) {
     std::remove(path.c_str());
   }
   rmdir(dir);
+  std::printf("\nload average after: %s\n", LoadAverage().c_str());
   return 0;
 }

@@ -29,7 +29,7 @@ struct Loaded {
   std::unique_ptr<testing::RefLlama> ref;
 };
 
-std::unique_ptr<Loaded> Load(const RandomLlamaConfig& cfg) {
+std::unique_ptr<Loaded> Load(const RandomLlamaConfig& cfg, KvType kv = KvType::kF32) {
   auto m = std::make_unique<Loaded>();
   const std::string path = m->dir.File("m.gguf");
   EXPECT_TRUE(MakeRandomLlama(cfg).Write(path).ok());
@@ -39,6 +39,7 @@ std::unique_ptr<Loaded> Load(const RandomLlamaConfig& cfg) {
   m->pool = std::make_unique<ThreadPool>(2);
   ArchitectureOptions opt;
   opt.pool = m->pool.get();
+  opt.kv_type = kv;
   auto lm = LoadLanguageModel(*m->file, opt);
   EXPECT_TRUE(lm.ok()) << lm.status().ToString();
   m->lm = std::move(*lm);
@@ -109,6 +110,18 @@ INSTANTIATE_TEST_SUITE_P(Types, ForwardTypeTest,
                                            TypeCase{TensorType::kQ8_0, 3e-2}, TypeCase{TensorType::kQ4_0, 3e-2}),
                          [](const auto& info) { return std::string(gguf::TensorTypeName(info.param.type)); });
 
+// The F16 cache rounds every key and value to half precision.
+TEST(ForwardTest, F16CacheMatchesReferenceLoosely) {
+  for (uint32_t kv_heads : {1u, 2u, 4u}) {
+    RandomLlamaConfig cfg;
+    cfg.n_head_kv = kv_heads;
+    auto m = Load(cfg, KvType::kF16);
+    const double err = PromptError(*m, Tokens(45, 8, 300));
+    EXPECT_LT(err, 3e-3) << kv_heads;
+    EXPECT_GT(err, 0.0);
+  }
+}
+
 TEST(ForwardTest, TiedOutputAndMultiHeadAttention) {
   RandomLlamaConfig cfg;
   cfg.tied_output = true;
@@ -129,6 +142,7 @@ TEST(ForwardTest, MultiQueryAttentionAndPartialRope) {
   ThreadPool pool(2);
   ArchitectureOptions opt;
   opt.pool = &pool;
+  opt.kv_type = KvType::kF32;
   auto lm = LoadLanguageModel(**f, opt);
   ASSERT_TRUE(lm.ok()) << lm.status().ToString();
   Loaded m;

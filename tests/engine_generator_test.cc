@@ -72,7 +72,8 @@ class FakeModel : public LanguageModel {
       std::vector<int32_t> history;
       const int bs = cache->block_size();
       for (int p = 0; p <= b.pos; ++p) {
-        history.push_back(static_cast<int32_t>(cache->keys(cache->blocks(b.seq)[p / bs], 0, 0)[p % bs]));
+        const auto* k = static_cast<const float*>(cache->keys(cache->blocks(b.seq)[p / bs], 0, 0));
+        history.push_back(static_cast<int32_t>(k[p % bs]));
       }
       const auto l = HistoryLogits(history);
       logits->insert(logits->end(), l.begin(), l.end());

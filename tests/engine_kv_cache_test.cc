@@ -29,12 +29,12 @@ void Put(KvCache* cache, int seq, int pos, float tag) {
 
 float KeyAt(const KvCache& cache, int seq, int pos, int layer = 1, int head = 1) {
   const int bs = cache.block_size();
-  return cache.keys(cache.blocks(seq)[pos / bs], layer, head)[2 * bs + pos % bs];  // dim 2
+  return static_cast<const float*>(cache.keys(cache.blocks(seq)[pos / bs], layer, head))[2 * bs + pos % bs];
 }
 
 float ValueAt(const KvCache& cache, int seq, int pos) {
   const int bs = cache.block_size(), hd = cache.config().head_dim;
-  return cache.values(cache.blocks(seq)[pos / bs], 0, 0)[(pos % bs) * hd + 3];
+  return static_cast<const float*>(cache.values(cache.blocks(seq)[pos / bs], 0, 0))[(pos % bs) * hd + 3];
 }
 
 TEST(KvCacheTest, ForkSharesBlocksAndCopiesOnWrite) {

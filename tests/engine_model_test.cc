@@ -196,7 +196,9 @@ TEST_F(ModelTest, SamplingSeedsStopsAndLengths) {
   ASSERT_TRUE(shortr.ok());
   for (const auto& r : *shortr) {
     EXPECT_LE(r.tokens.size(), 2u);
-    if (r.tokens.size() == 2) EXPECT_EQ(r.finish_reason, "length");
+    if (r.tokens.size() == 2) {
+      EXPECT_EQ(r.finish_reason, "length");
+    }
   }
 }
 

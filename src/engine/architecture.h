@@ -23,6 +23,7 @@ class ThreadPool;
 struct ArchitectureOptions {
   ThreadPool* pool = nullptr;   //!< used by the forward pass; must outlive the model
   uint32_t context_length = 0;  //!< 0: the model's own
+  KvType kv_type = KvType::kF16;  //!< element type of the KV cache
 };
 
 //! Builds a model from an open file (which must outlive it).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/cpu_features.h"
+#include "gguf/tensor_types.h"
 #include "engine/thread_pool.h"
 
 namespace capsfusion::engine {
@@ -22,24 +23,47 @@ namespace capsfusion::engine {
 namespace {
 
 // ---------------------------------------------------------------------------
-// Kernel set: scores of one block of keys, softmax, weighted sum of values.
+// Kernel set. A sequence's keys and values are given as one pointer per block
+// (block_size positions each); n is the number of positions.
+
+using BlockPtr = const uint8_t*;
 
 struct AttnKernels {
   const char* name;
-  //! s[r] = sum_d q[d] * kt[d * bs + r] for r < bs.
-  void (*block_scores)(const float* q, const float* kt, int hd, int bs, float* s);
+  //! s[j * bs + r] = sum_d q[d] * kt_j[d * bs + r] for every block j < nb.
+  void (*scores)(const float* q, const BlockPtr* kt, int nb, int hd, int bs, float* s);
   //! s[i] = exp(s[i] - max); returns the sum.
   float (*exp_normalise)(float* s, int n);
-  //! out[d] += sum_{r < n} p[r] * v[r * hd + d].
-  void (*accumulate)(const float* p, const float* v, int n, int hd, float* out);
+  //! out[d] = scale * sum_{r < n} p[r] * v_{r / bs}[(r % bs) * hd + d].
+  void (*accumulate)(const float* p, const BlockPtr* v, int n, int hd, int bs, float scale, float* out);
 };
 
-void BlockScoresGeneric(const float* q, const float* kt, int hd, int bs, float* s) {
-  for (int r = 0; r < bs; ++r) s[r] = 0;
-  for (int d = 0; d < hd; ++d) {
-    const float qd = q[d];
-    const float* row = kt + static_cast<size_t>(d) * bs;
-    for (int r = 0; r < bs; ++r) s[r] += qd * row[r];
+// Element loads: F32 as is, F16 (uint16_t) converted.
+inline float Load1(const float* p) { return *p; }
+inline float Load1(const uint16_t* p) { return gguf::Fp16ToFp32(*p); }
+__attribute__((target("avx512f"))) inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+__attribute__((target("avx512f"))) inline __m512 Load16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+__attribute__((target("avx2,fma,f16c"))) inline __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
+__attribute__((target("avx2,fma,f16c"))) inline __m256 Load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+template <typename T>
+inline const T* As(BlockPtr p) {
+  return reinterpret_cast<const T*>(p);
+}
+
+template <typename T>
+void ScoresGeneric(const float* q, const BlockPtr* kt, int nb, int hd, int bs, float* s) {
+  for (int j = 0; j < nb; ++j) {
+    float* sj = s + static_cast<size_t>(j) * bs;
+    for (int r = 0; r < bs; ++r) sj[r] = 0;
+    for (int d = 0; d < hd; ++d) {
+      const float qd = q[d];
+      const T* row = As<T>(kt[j]) + static_cast<size_t>(d) * bs;
+      for (int r = 0; r < bs; ++r) sj[r] += qd * Load1(row + r);
+    }
   }
 }
 
@@ -54,12 +78,15 @@ float ExpNormaliseGeneric(float* s, int n) {
   return sum;
 }
 
-void AccumulateGeneric(const float* p, const float* v, int n, int hd, float* out) {
+template <typename T>
+void AccumulateGeneric(const float* p, const BlockPtr* v, int n, int hd, int bs, float scale, float* out) {
+  for (int d = 0; d < hd; ++d) out[d] = 0;
   for (int r = 0; r < n; ++r) {
     const float pr = p[r];
-    const float* row = v + static_cast<size_t>(r) * hd;
-    for (int d = 0; d < hd; ++d) out[d] += pr * row[d];
+    const T* row = As<T>(v[r / bs]) + static_cast<size_t>(r % bs) * hd;
+    for (int d = 0; d < hd; ++d) out[d] += pr * Load1(row + d);
   }
+  for (int d = 0; d < hd; ++d) out[d] *= scale;
 }
 
 // Cephes-style single precision exp: 2^n * P(r), |error| ~ 1 ulp on the
@@ -95,7 +122,7 @@ __attribute__((target("avx512f"))) inline __m512 Exp512(__m512 x) {
   return _mm512_mask_blend_ps(tiny, y, _mm512_setzero_ps());
 }
 
-__attribute__((target("avx2,fma"))) inline __m256 Exp256(__m256 x) {
+__attribute__((target("avx2,fma,f16c"))) inline __m256 Exp256(__m256 x) {
   CF_EXP_CONSTANTS
   const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
@@ -117,19 +144,46 @@ __attribute__((target("avx2,fma"))) inline __m256 Exp256(__m256 x) {
 
 // --- AVX-512 (block_size 16, head_dim % 16 == 0) ---------------------------
 
-__attribute__((target("avx512f"))) void BlockScores512(const float* q, const float* kt, int hd, int bs,
-                                                       float* s) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
-         a3 = _mm512_setzero_ps();
-  int d = 0;
-  for (; d + 4 <= hd; d += 4) {
-    a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(kt + (d + 0) * 16), a0);
-    a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), _mm512_loadu_ps(kt + (d + 1) * 16), a1);
-    a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), _mm512_loadu_ps(kt + (d + 2) * 16), a2);
-    a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), _mm512_loadu_ps(kt + (d + 3) * 16), a3);
+// Two blocks at a time, two FMA chains each: four independent chains.
+template <typename T>
+__attribute__((target("avx512f"))) void Scores512(const float* q, const BlockPtr* kt, int nb, int hd, int,
+                                                  float* s) {
+  int j = 0;
+  for (; j + 2 <= nb; j += 2) {
+    const T* k0 = As<T>(kt[j]);
+    const T* k1 = As<T>(kt[j + 1]);
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+    int d = 0;
+    for (; d + 2 <= hd; d += 2) {
+      const __m512 q0 = _mm512_set1_ps(q[d]), q1 = _mm512_set1_ps(q[d + 1]);
+      a0 = _mm512_fmadd_ps(q0, Load16(k0 + d * 16), a0);
+      b0 = _mm512_fmadd_ps(q0, Load16(k1 + d * 16), b0);
+      a1 = _mm512_fmadd_ps(q1, Load16(k0 + d * 16 + 16), a1);
+      b1 = _mm512_fmadd_ps(q1, Load16(k1 + d * 16 + 16), b1);
+    }
+    for (; d < hd; ++d) {
+      const __m512 q0 = _mm512_set1_ps(q[d]);
+      a0 = _mm512_fmadd_ps(q0, Load16(k0 + d * 16), a0);
+      b0 = _mm512_fmadd_ps(q0, Load16(k1 + d * 16), b0);
+    }
+    _mm512_storeu_ps(s + j * 16, _mm512_add_ps(a0, a1));
+    _mm512_storeu_ps(s + j * 16 + 16, _mm512_add_ps(b0, b1));
   }
-  for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(kt + d * 16), a0);
-  _mm512_storeu_ps(s, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  if (j < nb) {
+    const T* k0 = As<T>(kt[j]);
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),
+           a3 = _mm512_setzero_ps();
+    int d = 0;
+    for (; d + 4 <= hd; d += 4) {
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k0 + d * 16), a0);
+      a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), Load16(k0 + d * 16 + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), Load16(k0 + d * 16 + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), Load16(k0 + d * 16 + 48), a3);
+    }
+    for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k0 + d * 16), a0);
+    _mm512_storeu_ps(s + j * 16, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  }
 }
 
 // Horizontal reductions through memory (the intrinsic versions trip GCC 12's
@@ -173,45 +227,82 @@ __attribute__((target("avx512f"))) float ExpNormalise512(float* s, int n) {
   return HSum512(vsum);
 }
 
-__attribute__((target("avx512f"))) void Accumulate512(const float* p, const float* v, int n, int hd,
-                                                      float* out) {
-  for (int d0 = 0; d0 < hd; d0 += 64) {
-    const int w = std::min(64, hd - d0) / 16;  // 1..4 vectors
-    __m512 acc[4];
-    for (int k = 0; k < w; ++k) acc[k] = _mm512_loadu_ps(out + d0 + 16 * k);
-    for (int r = 0; r < n; ++r) {
-      const __m512 pr = _mm512_set1_ps(p[r]);
-      const float* row = v + static_cast<size_t>(r) * hd + d0;
-      for (int k = 0; k < w; ++k) acc[k] = _mm512_fmadd_ps(pr, _mm512_loadu_ps(row + 16 * k), acc[k]);
+// W vectors of 16 per value row (a 16 * W slice of head_dim starting at d0),
+// U rows in flight with their own accumulators so the FMA chains overlap.
+template <typename T, int W, int U>
+__attribute__((target("avx512f"))) void AccumulateSlice512(const float* p, const BlockPtr* v, int n, int hd,
+                                                           int d0, float scale, float* out) {
+  __m512 acc[U][W];
+  for (int u = 0; u < U; ++u) {
+    for (int w = 0; w < W; ++w) acc[u][w] = _mm512_setzero_ps();
+  }
+  for (int j = 0; j * 16 < n; ++j) {
+    const T* vb = As<T>(v[j]) + d0;
+    const int rows = std::min(16, n - j * 16);
+    const float* pj = p + j * 16;
+    int r = 0;
+    for (; r + U <= rows; r += U) {
+      for (int u = 0; u < U; ++u) {
+        const __m512 pr = _mm512_set1_ps(pj[r + u]);
+        const T* row = vb + static_cast<size_t>(r + u) * hd;
+        for (int w = 0; w < W; ++w) acc[u][w] = _mm512_fmadd_ps(pr, Load16(row + 16 * w), acc[u][w]);
+      }
     }
-    for (int k = 0; k < w; ++k) _mm512_storeu_ps(out + d0 + 16 * k, acc[k]);
+    for (; r < rows; ++r) {
+      const __m512 pr = _mm512_set1_ps(pj[r]);
+      const T* row = vb + static_cast<size_t>(r) * hd;
+      for (int w = 0; w < W; ++w) acc[0][w] = _mm512_fmadd_ps(pr, Load16(row + 16 * w), acc[0][w]);
+    }
+  }
+  const __m512 sc = _mm512_set1_ps(scale);
+  for (int w = 0; w < W; ++w) {
+    __m512 t = acc[0][w];
+    for (int u = 1; u < U; ++u) t = _mm512_add_ps(t, acc[u][w]);
+    _mm512_storeu_ps(out + d0 + 16 * w, _mm512_mul_ps(t, sc));
+  }
+}
+
+template <typename T>
+__attribute__((target("avx512f"))) void Accumulate512(const float* p, const BlockPtr* v, int n, int hd, int,
+                                                      float scale, float* out) {
+  int d0 = 0;
+  for (; d0 + 64 <= hd; d0 += 64) AccumulateSlice512<T, 4, 4>(p, v, n, hd, d0, scale, out);
+  switch ((hd - d0) / 16) {
+    case 3: AccumulateSlice512<T, 3, 4>(p, v, n, hd, d0, scale, out); break;
+    case 2: AccumulateSlice512<T, 2, 4>(p, v, n, hd, d0, scale, out); break;
+    case 1: AccumulateSlice512<T, 1, 4>(p, v, n, hd, d0, scale, out); break;
+    default: break;
   }
 }
 
 // --- AVX2 (block_size 16, head_dim % 8 == 0) -------------------------------
 
-__attribute__((target("avx2,fma"))) void BlockScores256(const float* q, const float* kt, int hd, int bs,
+template <typename T>
+__attribute__((target("avx2,fma,f16c"))) void Scores256(const float* q, const BlockPtr* kt, int nb, int hd, int,
                                                         float* s) {
-  __m256 lo0 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps();
-  __m256 lo1 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps();
-  int d = 0;
-  for (; d + 2 <= hd; d += 2) {
-    const __m256 q0 = _mm256_set1_ps(q[d]), q1 = _mm256_set1_ps(q[d + 1]);
-    lo0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(kt + d * 16), lo0);
-    hi0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(kt + d * 16 + 8), hi0);
-    lo1 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(kt + (d + 1) * 16), lo1);
-    hi1 = _mm256_fmadd_ps(q1, _mm256_loadu_ps(kt + (d + 1) * 16 + 8), hi1);
+  for (int j = 0; j < nb; ++j) {
+    const T* k0 = As<T>(kt[j]);
+    __m256 lo0 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps();
+    __m256 lo1 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps();
+    int d = 0;
+    for (; d + 2 <= hd; d += 2) {
+      const __m256 q0 = _mm256_set1_ps(q[d]), q1 = _mm256_set1_ps(q[d + 1]);
+      lo0 = _mm256_fmadd_ps(q0, Load8(k0 + d * 16), lo0);
+      hi0 = _mm256_fmadd_ps(q0, Load8(k0 + d * 16 + 8), hi0);
+      lo1 = _mm256_fmadd_ps(q1, Load8(k0 + d * 16 + 16), lo1);
+      hi1 = _mm256_fmadd_ps(q1, Load8(k0 + d * 16 + 24), hi1);
+    }
+    for (; d < hd; ++d) {
+      const __m256 q0 = _mm256_set1_ps(q[d]);
+      lo0 = _mm256_fmadd_ps(q0, Load8(k0 + d * 16), lo0);
+      hi0 = _mm256_fmadd_ps(q0, Load8(k0 + d * 16 + 8), hi0);
+    }
+    _mm256_storeu_ps(s + j * 16, _mm256_add_ps(lo0, lo1));
+    _mm256_storeu_ps(s + j * 16 + 8, _mm256_add_ps(hi0, hi1));
   }
-  for (; d < hd; ++d) {
-    const __m256 q0 = _mm256_set1_ps(q[d]);
-    lo0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(kt + d * 16), lo0);
-    hi0 = _mm256_fmadd_ps(q0, _mm256_loadu_ps(kt + d * 16 + 8), hi0);
-  }
-  _mm256_storeu_ps(s, _mm256_add_ps(lo0, lo1));
-  _mm256_storeu_ps(s + 8, _mm256_add_ps(hi0, hi1));
 }
 
-__attribute__((target("avx2,fma"))) float ExpNormalise256(float* s, int n) {
+__attribute__((target("avx2,fma,f16c"))) float ExpNormalise256(float* s, int n) {
   float mx = s[0];
   for (int i = 1; i < n; ++i) mx = std::max(mx, s[i]);
   const __m256 m = _mm256_set1_ps(mx);
@@ -233,58 +324,117 @@ __attribute__((target("avx2,fma"))) float ExpNormalise256(float* s, int n) {
   return sum;
 }
 
-__attribute__((target("avx2,fma"))) void Accumulate256(const float* p, const float* v, int n, int hd,
-                                                       float* out) {
-  for (int d0 = 0; d0 < hd; d0 += 32) {
-    const int w = std::min(32, hd - d0) / 8;
-    __m256 acc[4];
-    for (int k = 0; k < w; ++k) acc[k] = _mm256_loadu_ps(out + d0 + 8 * k);
-    for (int r = 0; r < n; ++r) {
-      const __m256 pr = _mm256_set1_ps(p[r]);
-      const float* row = v + static_cast<size_t>(r) * hd + d0;
-      for (int k = 0; k < w; ++k) acc[k] = _mm256_fmadd_ps(pr, _mm256_loadu_ps(row + 8 * k), acc[k]);
+template <typename T, int W, int U>
+__attribute__((target("avx2,fma,f16c"))) void AccumulateSlice256(const float* p, const BlockPtr* v, int n, int hd,
+                                                                 int d0, float scale, float* out) {
+  __m256 acc[U][W];
+  for (int u = 0; u < U; ++u) {
+    for (int w = 0; w < W; ++w) acc[u][w] = _mm256_setzero_ps();
+  }
+  for (int j = 0; j * 16 < n; ++j) {
+    const T* vb = As<T>(v[j]) + d0;
+    const int rows = std::min(16, n - j * 16);
+    const float* pj = p + j * 16;
+    int r = 0;
+    for (; r + U <= rows; r += U) {
+      for (int u = 0; u < U; ++u) {
+        const __m256 pr = _mm256_set1_ps(pj[r + u]);
+        const T* row = vb + static_cast<size_t>(r + u) * hd;
+        for (int w = 0; w < W; ++w) acc[u][w] = _mm256_fmadd_ps(pr, Load8(row + 8 * w), acc[u][w]);
+      }
     }
-    for (int k = 0; k < w; ++k) _mm256_storeu_ps(out + d0 + 8 * k, acc[k]);
+    for (; r < rows; ++r) {
+      const __m256 pr = _mm256_set1_ps(pj[r]);
+      const T* row = vb + static_cast<size_t>(r) * hd;
+      for (int w = 0; w < W; ++w) acc[0][w] = _mm256_fmadd_ps(pr, Load8(row + 8 * w), acc[0][w]);
+    }
+  }
+  const __m256 sc = _mm256_set1_ps(scale);
+  for (int w = 0; w < W; ++w) {
+    __m256 t = acc[0][w];
+    for (int u = 1; u < U; ++u) t = _mm256_add_ps(t, acc[u][w]);
+    _mm256_storeu_ps(out + d0 + 8 * w, _mm256_mul_ps(t, sc));
   }
 }
 
-constexpr AttnKernels kGeneric{"generic", BlockScoresGeneric, ExpNormaliseGeneric, AccumulateGeneric};
-constexpr AttnKernels kAvx2{"avx2", BlockScores256, ExpNormalise256, Accumulate256};
-constexpr AttnKernels kAvx512{"avx512", BlockScores512, ExpNormalise512, Accumulate512};
-
-const AttnKernels& BestKernels() {
-  static const AttnKernels* k = [] {
-    const CpuFeatures& cpu = DetectCpu();
-    if (cpu.avx512f) return &kAvx512;
-    if (cpu.avx2 && cpu.fma) return &kAvx2;
-    return &kGeneric;
-  }();
-  return *k;
+template <typename T>
+__attribute__((target("avx2,fma,f16c"))) void Accumulate256(const float* p, const BlockPtr* v, int n, int hd, int,
+                                                            float scale, float* out) {
+  int d0 = 0;
+  for (; d0 + 32 <= hd; d0 += 32) AccumulateSlice256<T, 4, 2>(p, v, n, hd, d0, scale, out);
+  switch ((hd - d0) / 8) {
+    case 3: AccumulateSlice256<T, 3, 2>(p, v, n, hd, d0, scale, out); break;
+    case 2: AccumulateSlice256<T, 2, 2>(p, v, n, hd, d0, scale, out); break;
+    case 1: AccumulateSlice256<T, 1, 4>(p, v, n, hd, d0, scale, out); break;
+    default: break;
+  }
 }
 
-const AttnKernels& AttnKernelsFor(int head_dim, int block_size) {
-  const AttnKernels& best = BestKernels();
-  if (block_size != 16) return kGeneric;
-  if (&best == &kAvx512 && head_dim % 16 == 0) return kAvx512;
-  if ((&best == &kAvx512 || &best == &kAvx2) && head_dim % 8 == 0) return kAvx2;
-  return kGeneric;
+template <typename T>
+constexpr AttnKernels kGeneric{"generic", ScoresGeneric<T>, ExpNormaliseGeneric, AccumulateGeneric<T>};
+template <typename T>
+constexpr AttnKernels kAvx2{"avx2", Scores256<T>, ExpNormalise256, Accumulate256<T>};
+template <typename T>
+constexpr AttnKernels kAvx512{"avx512", Scores512<T>, ExpNormalise512, Accumulate512<T>};
+
+enum class Simd { kGeneric, kAvx2, kAvx512 };
+
+Simd BestSimd() {
+  static const Simd s = [] {
+    const CpuFeatures& cpu = DetectCpu();
+    if (cpu.avx512f && cpu.avx2 && cpu.fma && cpu.f16c) return Simd::kAvx512;
+    if (cpu.avx2 && cpu.fma && cpu.f16c) return Simd::kAvx2;
+    return Simd::kGeneric;
+  }();
+  return s;
+}
+
+template <typename T>
+const AttnKernels& KernelsForType(int head_dim, int block_size) {
+  const Simd best = BestSimd();
+  if (block_size != 16) return kGeneric<T>;
+  if (best == Simd::kAvx512 && head_dim % 16 == 0) return kAvx512<T>;
+  if (best != Simd::kGeneric && head_dim % 8 == 0) return kAvx2<T>;
+  return kGeneric<T>;
+}
+
+const AttnKernels& AttnKernelsFor(KvType type, int head_dim, int block_size) {
+  return type == KvType::kF16 ? KernelsForType<uint16_t>(head_dim, block_size)
+                              : KernelsForType<float>(head_dim, block_size);
 }
 
 }  // namespace
 
-const char* AttentionPath() { return BestKernels().name; }
+const char* AttentionPath() {
+  switch (BestSimd()) {
+    case Simd::kAvx512: return "avx512";
+    case Simd::kAvx2: return "avx2";
+    default: return "generic";
+  }
+}
 
 void StoreKv(const KvCache& cache, int layer, int seq, int pos, const float* k, const float* v) {
   const int bs = cache.block_size();
   const int hd = cache.config().head_dim;
   const int32_t block = cache.blocks(seq)[pos / bs];
   const int r = pos % bs;
+  const bool f16 = cache.config().type == KvType::kF16;
   for (int h = 0; h < cache.config().n_kv_head; ++h) {
-    float* kt = cache.keys(block, layer, h);
     const float* kh = k + static_cast<size_t>(h) * hd;
-    for (int d = 0; d < hd; ++d) kt[static_cast<size_t>(d) * bs + r] = kh[d];
-    std::memcpy(cache.values(block, layer, h) + static_cast<size_t>(r) * hd, v + static_cast<size_t>(h) * hd,
-                sizeof(float) * hd);
+    const float* vh = v + static_cast<size_t>(h) * hd;
+    if (f16) {
+      auto* kt = static_cast<uint16_t*>(cache.keys(block, layer, h));
+      auto* vr = static_cast<uint16_t*>(cache.values(block, layer, h)) + static_cast<size_t>(r) * hd;
+      for (int d = 0; d < hd; ++d) {
+        kt[static_cast<size_t>(d) * bs + r] = gguf::Fp32ToFp16(kh[d]);
+        vr[d] = gguf::Fp32ToFp16(vh[d]);
+      }
+    } else {
+      auto* kt = static_cast<float*>(cache.keys(block, layer, h));
+      for (int d = 0; d < hd; ++d) kt[static_cast<size_t>(d) * bs + r] = kh[d];
+      std::memcpy(static_cast<float*>(cache.values(block, layer, h)) + static_cast<size_t>(r) * hd, vh,
+                  sizeof(float) * hd);
+    }
   }
 }
 
@@ -295,11 +445,12 @@ void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, c
   const int bs = cache.block_size();
   const int group = shape.n_head / shape.n_kv_head;
   const size_t q_stride = static_cast<size_t>(shape.n_head) * hd;
-  const AttnKernels& kern = AttnKernelsFor(hd, bs);
+  const AttnKernels& kern = AttnKernelsFor(cache.config().type, hd, bs);
   const size_t score_len = (static_cast<size_t>(max_pos) / bs + 1) * bs;
 
   auto work = [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> scores, qs;
+    thread_local std::vector<BlockPtr> kptr, vptr;
     if (scores.size() < score_len) scores.resize(score_len);
     if (qs.size() < static_cast<size_t>(hd)) qs.resize(hd);
     for (int64_t item = begin; item < end; ++item) {
@@ -308,20 +459,19 @@ void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, c
       const std::vector<int32_t>& table = cache.blocks(seq[t]);
       const int n = pos[t] + 1;
       const int n_blocks = (n + bs - 1) / bs;
+      kptr.resize(n_blocks);
+      vptr.resize(n_blocks);
+      for (int j = 0; j < n_blocks; ++j) {
+        kptr[j] = static_cast<BlockPtr>(cache.keys(table[j], layer, g));
+        vptr[j] = static_cast<BlockPtr>(cache.values(table[j], layer, g));
+      }
       for (int h = g * group; h < (g + 1) * group; ++h) {
         const float* qh = q + t * q_stride + static_cast<size_t>(h) * hd;
         for (int d = 0; d < hd; ++d) qs[d] = qh[d] * shape.scale;
-        for (int j = 0; j < n_blocks; ++j) {
-          kern.block_scores(qs.data(), cache.keys(table[j], layer, g), hd, bs, scores.data() + j * bs);
-        }
+        kern.scores(qs.data(), kptr.data(), n_blocks, hd, bs, scores.data());
         const float inv_sum = 1.0f / kern.exp_normalise(scores.data(), n);
-        float* oh = out + t * q_stride + static_cast<size_t>(h) * hd;
-        std::memset(oh, 0, sizeof(float) * hd);
-        for (int j = 0; j < n_blocks; ++j) {
-          const int rows = std::min(bs, n - j * bs);
-          kern.accumulate(scores.data() + j * bs, cache.values(table[j], layer, g), rows, hd, oh);
-        }
-        for (int d = 0; d < hd; ++d) oh[d] *= inv_sum;
+        kern.accumulate(scores.data(), vptr.data(), n, hd, bs, inv_sum,
+                        out + t * q_stride + static_cast<size_t>(h) * hd);
       }
     }
   };

@@ -12,10 +12,10 @@ constexpr size_t kChunkBytes = size_t{4} << 20;  // grow storage ~4 MiB at a tim
 
 KvCache::KvCache(const KvCacheConfig& config) : cfg_(config) {
   if (cfg_.block_size < 1) cfg_.block_size = 16;
-  head_floats_ = static_cast<size_t>(cfg_.head_dim) * cfg_.block_size;
-  block_floats_ = 2 * static_cast<size_t>(cfg_.n_layer) * cfg_.n_kv_head * head_floats_;
-  const size_t block_bytes = std::max<size_t>(1, block_floats_ * sizeof(float));
-  blocks_per_chunk_ = std::max<size_t>(1, kChunkBytes / block_bytes);
+  elem_ = cfg_.type == KvType::kF16 ? 2 : 4;
+  head_bytes_ = static_cast<size_t>(cfg_.head_dim) * cfg_.block_size * elem_;
+  block_bytes_ = std::max<size_t>(1, 2 * static_cast<size_t>(cfg_.n_layer) * cfg_.n_kv_head * head_bytes_);
+  blocks_per_chunk_ = std::max<size_t>(1, kChunkBytes / block_bytes_);
 }
 
 int KvCache::NewSequence() {
@@ -84,13 +84,13 @@ int KvCache::live_sequences() const {
 
 StatusOr<int32_t> KvCache::AllocateBlock() {
   if (free_blocks_.empty()) {
-    const size_t chunk_bytes = blocks_per_chunk_ * block_floats_ * sizeof(float);
+    const size_t chunk_bytes = blocks_per_chunk_ * block_bytes_;
     if (cfg_.max_bytes != 0 && bytes_allocated() + chunk_bytes > cfg_.max_bytes) {
       return Status::OutOfRange("KV cache is full (" + std::to_string(bytes_allocated() >> 20) +
                                 " MiB allocated, limit " + std::to_string(cfg_.max_bytes >> 20) + " MiB)");
     }
     // Default-initialised: pages are touched only when a block is first used.
-    chunks_.emplace_back(new float[blocks_per_chunk_ * block_floats_]);
+    chunks_.emplace_back(new uint8_t[blocks_per_chunk_ * block_bytes_]);
     const size_t first = (chunks_.size() - 1) * blocks_per_chunk_;
     refcount_.resize(first + blocks_per_chunk_, 0);
     for (size_t i = blocks_per_chunk_; i-- > 0;) free_blocks_.push_back(static_cast<int32_t>(first + i));
@@ -100,7 +100,7 @@ StatusOr<int32_t> KvCache::AllocateBlock() {
   refcount_[b] = 1;
   ++blocks_in_use_;
   // Zeroed so that reading the unused tail of a partial block never sees garbage.
-  std::memset(BlockData(b), 0, block_floats_ * sizeof(float));
+  std::memset(BlockData(b), 0, block_bytes_);
   return b;
 }
 
@@ -128,7 +128,7 @@ Status KvCache::Reserve(int seq, int new_len) {
       if (refcount_[old] == 1) continue;
       auto fresh = AllocateBlock();
       if (!fresh.ok()) return fresh.status();
-      std::memcpy(BlockData(*fresh), BlockData(old), block_floats_ * sizeof(float));
+      std::memcpy(BlockData(*fresh), BlockData(old), block_bytes_);
       Unref(old);
       s.blocks[i] = *fresh;
     } else {

@@ -25,7 +25,7 @@ void Grow(std::vector<T>* v, size_t n) {
 }  // namespace
 
 LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& options)
-    : w_(std::move(weights)), pool_(options.pool) {
+    : w_(std::move(weights)), pool_(options.pool), kv_type_(options.kv_type) {
   const LlamaHparams& hp = w_.hp;
   shape_ = ModelShape{hp.n_vocab, hp.n_ctx_train, hp.n_embd,    hp.n_layer,
                       hp.n_head,  hp.n_head_kv,   hp.n_ff,      hp.head_dim};
@@ -34,6 +34,7 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
 
 KvCacheConfig LlamaForward::kv_cache_config() const {
   KvCacheConfig c;
+  c.type = kv_type_;
   c.n_layer = static_cast<int>(w_.hp.n_layer);
   c.n_kv_head = static_cast<int>(w_.hp.n_head_kv);
   c.head_dim = static_cast<int>(w_.hp.head_dim);
@@ -173,9 +174,11 @@ void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache,
   for (uint32_t l = 0; l < hp.n_layer; ++l) {
     const LlamaLayer& L = w_.layers[l];
     for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.attn_norm, E, hp.rms_eps, xn + i * E);
-    MatMul(L.wq, xn, n, q_.data(), pool_);
-    MatMul(L.wk, xn, n, k_.data(), pool_);
-    MatMul(L.wv, xn, n, v_.data(), pool_);
+    {
+      const WeightView ws[3] = {L.wq, L.wk, L.wv};
+      float* ys[3] = {q_.data(), k_.data(), v_.data()};
+      MatMulMany(ws, 3, xn, n, ys, pool_);
+    }
     for (int64_t i = 0; i < n; ++i) {
       ApplyRope(q_.data() + i * QD, static_cast<int>(hp.n_head), pos_[i]);
       ApplyRope(k_.data() + i * KVD, static_cast<int>(hp.n_head_kv), pos_[i]);
@@ -187,8 +190,11 @@ void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache,
     AddInPlace(x, tmp_.data(), n * E);
 
     for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.ffn_norm, E, hp.rms_eps, xn + i * E);
-    MatMul(L.w_gate, xn, n, gate_.data(), pool_);
-    MatMul(L.w_up, xn, n, up_.data(), pool_);
+    {
+      const WeightView ws[2] = {L.w_gate, L.w_up};
+      float* ys[2] = {gate_.data(), up_.data()};
+      MatMulMany(ws, 2, xn, n, ys, pool_);
+    }
     SwiGlu(gate_.data(), up_.data(), gate_.data(), n * FF);
     MatMul(L.w_down, gate_.data(), n, tmp_.data(), pool_);
     AddInPlace(x, tmp_.data(), n * E);

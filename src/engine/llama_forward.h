@@ -48,6 +48,7 @@ class LlamaForward : public LanguageModel {
   ModelShape shape_;
   ThreadPool* pool_;
   uint32_t n_ctx_;
+  KvType kv_type_;
 
   // Workspace (grown on demand, reused).
   std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, tmp_;

@@ -70,6 +70,7 @@ class EngineModel final : public Model {
 
     engine::ArchitectureOptions aopt;
     aopt.pool = m->pool_.get();
+    aopt.kv_type = options.kv_cache_f16 ? engine::KvType::kF16 : engine::KvType::kF32;
     if (options.context_length > engine::HparamLimits::kMaxContext) {
       return Status::OutOfRange(path + ": context_length " + std::to_string(options.context_length) +
                                 " is too large");
