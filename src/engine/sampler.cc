@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/vec_exp.h"
+
 namespace capsfusion::engine {
 
 namespace {
@@ -86,12 +88,10 @@ int32_t Argmax(const float* scores, int64_t n) {
 }
 
 double LogSumExp(const float* x, int64_t n) {
-  float mx = kNegInf;
-  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  if (n <= 0) return -std::numeric_limits<double>::infinity();
+  const float mx = MaxOf(x, n);
   if (mx == kNegInf) return -std::numeric_limits<double>::infinity();
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - mx);
-  return mx + std::log(sum);
+  return mx + std::log(SumExp(x, n, mx));
 }
 
 void LogSoftmax(const float* x, int64_t n, float* y) {
