@@ -19,19 +19,20 @@ double SumExp(const float* x, int64_t n, float shift);
 // The vector exp itself, inlined into the callers' SIMD loops.
 // Cephes-style single precision exp: 2^n * P(r), |error| ~ 1 ulp on the
 // range softmax needs (inputs <= 0); values below -87.3 give 0.
-#define CF_EXP_CONSTANTS                              \
-  constexpr float kLog2e = 1.44269504088896341f;      \
-  constexpr float kC1 = 0.693359375f;                 \
-  constexpr float kC2 = -2.12194440e-4f;              \
-  constexpr float kP0 = 1.9875691500e-4f;             \
-  constexpr float kP1 = 1.3981999507e-3f;             \
-  constexpr float kP2 = 8.3334519073e-3f;             \
-  constexpr float kP3 = 4.1665795894e-2f;             \
-  constexpr float kP4 = 1.6666665459e-1f;             \
-  constexpr float kP5 = 5.0000001201e-1f;
+namespace exp_coeffs {
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kC1 = 0.693359375f;
+constexpr float kC2 = -2.12194440e-4f;
+constexpr float kP0 = 1.9875691500e-4f;
+constexpr float kP1 = 1.3981999507e-3f;
+constexpr float kP2 = 8.3334519073e-3f;
+constexpr float kP3 = 4.1665795894e-2f;
+constexpr float kP4 = 1.6666665459e-1f;
+constexpr float kP5 = 5.0000001201e-1f;
+}  // namespace exp_coeffs
 
 __attribute__((target("avx512f"))) inline __m512 Exp512(__m512 x) {
-  CF_EXP_CONSTANTS
+  using namespace exp_coeffs;
   const __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_LT_OQ);
   x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
@@ -51,7 +52,7 @@ __attribute__((target("avx512f"))) inline __m512 Exp512(__m512 x) {
 }
 
 __attribute__((target("avx2,fma,f16c"))) inline __m256 Exp256(__m256 x) {
-  CF_EXP_CONSTANTS
+  using namespace exp_coeffs;
   const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
