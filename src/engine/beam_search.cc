@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <queue>
 
 namespace capsfusion::engine {
 
@@ -26,29 +25,26 @@ BeamSearch::BeamSearch(const BeamOptions& options) : opt_(options) {
 }
 
 void BeamSearch::SelectTopCandidates(const std::vector<const float*>& log_probs, int64_t n_vocab, size_t k) {
-  // A min-heap of the best k seen so far; its top is the worst kept candidate.
+  // A min-heap of the best k seen so far: its front is the worst kept candidate.
   auto worse_on_top = [](const Candidate& a, const Candidate& b) { return Better(a, b); };
-  std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse_on_top)> heap(worse_on_top);
+  candidates_.clear();
   for (size_t b = 0; b < running_.size(); ++b) {
     const float base = running_[b].score;
     const float* lp = log_probs[b];
     for (int64_t v = 0; v < n_vocab; ++v) {
       if (std::isinf(lp[v]) && lp[v] < 0) continue;  // banned token
-      Candidate c{base + lp[v], static_cast<int>(b), static_cast<int32_t>(v)};
-      if (heap.size() < k) {
-        heap.push(c);
-      } else if (Better(c, heap.top())) {
-        heap.pop();
-        heap.push(c);
+      const Candidate c{base + lp[v], static_cast<int>(b), static_cast<int32_t>(v)};
+      if (candidates_.size() < k) {
+        candidates_.push_back(c);
+        std::push_heap(candidates_.begin(), candidates_.end(), worse_on_top);
+      } else if (Better(c, candidates_.front())) {
+        std::pop_heap(candidates_.begin(), candidates_.end(), worse_on_top);
+        candidates_.back() = c;
+        std::push_heap(candidates_.begin(), candidates_.end(), worse_on_top);
       }
     }
   }
-  candidates_.clear();
-  while (!heap.empty()) {
-    candidates_.push_back(heap.top());
-    heap.pop();
-  }
-  std::reverse(candidates_.begin(), candidates_.end());  // best first
+  std::sort_heap(candidates_.begin(), candidates_.end(), worse_on_top);  // best first
 }
 
 void BeamSearch::Step(const std::vector<const float*>& log_probs, int64_t n_vocab, const StopFn& stops,
@@ -62,9 +58,9 @@ void BeamSearch::Step(const std::vector<const float*>& log_probs, int64_t n_voca
   const bool at_limit = new_len >= opt_.max_new_tokens;
   const double norm = std::pow(static_cast<double>(new_len), static_cast<double>(opt_.length_penalty));
 
-  std::vector<Beam> next;
-  next.reserve(n);
-  std::vector<Hypothesis> added;
+  std::vector<Beam>& next = next_;
+  next.clear();
+  const size_t finished_before = finished_.size();
   for (size_t i = 0; i < candidates_.size(); ++i) {
     const Candidate& c = candidates_[i];
     const bool stopped = stops(c.beam, c.token);
@@ -79,7 +75,7 @@ void BeamSearch::Step(const std::vector<const float*>& log_probs, int64_t n_voca
         h.score = static_cast<double>(c.score) / norm;
         h.logprob = parent.logprob + raw_logprob(c.beam, c.token);
         h.stopped = stopped;
-        added.push_back(std::move(h));
+        finished_.push_back(std::move(h));
       }
     } else if (next.size() < n) {
       const Beam& parent = running_[c.beam];
@@ -95,12 +91,13 @@ void BeamSearch::Step(const std::vector<const float*>& log_probs, int64_t n_voca
   }
 
   // Merge: keep the best num_beams finished hypotheses (earlier ones win ties).
-  for (auto& h : added) finished_.push_back(std::move(h));
-  std::stable_sort(finished_.begin(), finished_.end(),
-                   [](const Hypothesis& a, const Hypothesis& b) { return a.score > b.score; });
-  if (finished_.size() > n) finished_.resize(n);
+  if (finished_.size() != finished_before) {
+    std::stable_sort(finished_.begin(), finished_.end(),
+                     [](const Hypothesis& a, const Hypothesis& b) { return a.score > b.score; });
+    if (finished_.size() > n) finished_.resize(n);
+  }
 
-  running_ = std::move(next);
+  running_.swap(next);
   generated_ = new_len;
 
   if (running_.empty() || at_limit) {

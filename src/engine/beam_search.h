@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace capsfusion::engine {
@@ -87,7 +88,8 @@ class BeamSearch {
   BeamOptions opt_;
   std::vector<Beam> running_;
   std::vector<Hypothesis> finished_;
-  std::vector<Candidate> candidates_;
+  std::vector<Candidate> candidates_;  // a heap while selecting, then best first
+  std::vector<Beam> next_;             // scratch of Step
   int generated_ = 0;
   bool done_ = false;
 };

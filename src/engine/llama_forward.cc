@@ -43,8 +43,10 @@ KvCacheConfig LlamaForward::kv_cache_config() const {
 }
 
 Status LlamaForward::Validate(const std::vector<BatchToken>& batch, const KvCache& cache) const {
-  // Expected next position of every sequence seen so far in the batch.
-  std::vector<std::pair<int32_t, int32_t>> next;  // (seq, pos), small: linear search is fine
+  // Expected next position of every sequence seen so far in the batch
+  // (a linear search: a batch holds few distinct sequences).
+  std::vector<std::pair<int32_t, int32_t>>& next = seq_scratch_;
+  next.clear();
   for (size_t i = 0; i < batch.size(); ++i) {
     const BatchToken& b = batch[i];
     if (b.token < 0 || static_cast<uint32_t>(b.token) >= w_.hp.n_vocab) {
@@ -79,7 +81,8 @@ Status LlamaForward::Forward(const std::vector<BatchToken>& batch, KvCache* cach
   CF_RETURN_IF_ERROR(Validate(batch, *cache));
   // Make room in every sequence's cache first, so a full cache fails before
   // anything is written.
-  std::vector<std::pair<int32_t, int32_t>> ends;  // (seq, new length)
+  std::vector<std::pair<int32_t, int32_t>>& ends = seq_scratch_;  // (seq, new length)
+  ends.clear();
   for (const BatchToken& b : batch) {
     auto it = std::find_if(ends.begin(), ends.end(), [&](const auto& p) { return p.first == b.seq; });
     if (it == ends.end()) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "engine/architecture.h"
@@ -54,6 +55,7 @@ class LlamaForward : public LanguageModel {
   std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, tmp_;
   std::vector<int32_t> ids_, seqs_, pos_, logit_rows_;
   std::vector<float> rope_cos_, rope_sin_;  // [pos][rope_dims / 2]
+  mutable std::vector<std::pair<int32_t, int32_t>> seq_scratch_;  // (seq, next position)
   int32_t rope_positions_ = 0;
 };
 
