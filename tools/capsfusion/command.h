@@ -37,5 +37,6 @@ bool StderrIsTerminal();
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
+void AddGenerateCommand(CLI::App& app, Runner* run);
 
 }  // namespace capsfusion::cli
