@@ -178,6 +178,15 @@ Status ColumnReader::StartValues(int32_t encoding, const uint8_t* p, size_t n) {
       if (LoadU32(p) > n - 4) return Corrupt("RLE booleans past the end of the page");
       idx_.Reset(p + 4, LoadU32(p), 1);
       return Status::OK();
+    case kByteStreamSplit: {
+      if (t != kFloat && t != kDouble && t != kInt32 && t != kInt64 && t != kFixedLenByteArray) break;
+      const size_t width = t == kFloat || t == kInt32 ? 4 : t == kFixedLenByteArray ? static_cast<size_t>(col_.type_length) : 8;
+      if (width == 0 || n % width != 0) return Corrupt("BYTE_STREAM_SPLIT data is not a whole number of values");
+      bss_count_ = n / width;
+      bss_width_ = width;
+      bss_index_ = 0;
+      return Status::OK();
+    }
     case kDeltaBinaryPacked:
       if (t != kInt32 && t != kInt64) break;
       if (!delta_.Init(p, n)) return Corrupt(delta_.error());
@@ -318,6 +327,14 @@ Status ColumnReader::DecodeValue(std::string* json, bool* bad) {
         return Status::OK();
       }
       json->append(dict_json_, dict_off_[i], dict_off_[i + 1] - dict_off_[i]);
+      return Status::OK();
+    }
+    case kByteStreamSplit: {
+      if (bss_index_ >= bss_count_) return Corrupt("BYTE_STREAM_SPLIT values end early");
+      uint8_t raw[16];
+      for (size_t k = 0; k < bss_width_; ++k) raw[k] = vp_[k * bss_count_ + bss_index_];
+      ++bss_index_;
+      *bad = !AppendRaw(raw, bss_width_, json);
       return Status::OK();
     }
     case kRle: {

@@ -61,7 +61,9 @@ class ColumnReader {
   DeltaDecoder delta_;         // DELTA_BINARY_PACKED values, byte-array lengths
   DeltaDecoder prefix_;        // DELTA_BYTE_ARRAY prefix lengths
   std::string prev_;           // DELTA_BYTE_ARRAY: the previous value
-  std::string delta_value_;
+  size_t bss_count_ = 0;        // BYTE_STREAM_SPLIT: values in the page
+  size_t bss_width_ = 0;
+  size_t bss_index_ = 0;
 
   bool have_dict_ = false;
   std::string dict_json_;          // dictionary entries as JSON text, back to back
