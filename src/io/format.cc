@@ -34,7 +34,6 @@ StatusOr<Format> ParseFormat(const std::string& name) {
 
 Format FormatFromPath(const std::string& path) {
   std::string p = Lower(path);
-  if (EndsWith(p, ".parquet") || EndsWith(p, ".pq")) return Format::kParquet;
   if (EndsWith(p, ".tgz")) return Format::kWebDataset;
   for (const char* ext : {".gz", ".gzip", ".zst", ".zstd"}) {
     if (EndsWith(p, ext)) {
@@ -47,6 +46,7 @@ Format FormatFromPath(const std::string& path) {
   if (EndsWith(p, ".csv")) return Format::kCsv;
   if (EndsWith(p, ".tsv") || EndsWith(p, ".tab")) return Format::kTsv;
   if (EndsWith(p, ".tar")) return Format::kWebDataset;
+  if (EndsWith(p, ".parquet") || EndsWith(p, ".pq")) return Format::kParquet;
   return Format::kAuto;
 }
 
