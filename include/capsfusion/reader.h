@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "capsfusion/record.h"
 #include "capsfusion/status.h"
@@ -59,6 +60,9 @@ struct ReaderOptions {
   //! Parquet: the columns to read. Only these are fetched and decoded; with
   //! kFieldMap, generated ids hash only the columns read.
   ColumnSelection columns = ColumnSelection::kAll;
+  //! With kFieldMap: more columns to read besides the FieldMap's (e.g. the
+  //! candidate and reference fields eval scores).
+  std::vector<std::string> extra_columns;
   //! Parquet with kAll: leave out columns this reader cannot decode (nested
   //! groups, INT96, ...) instead of failing at Open. A needed column (one the
   //! FieldMap names) that cannot be decoded is always an error.

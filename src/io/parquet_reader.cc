@@ -24,7 +24,11 @@ JsonType TypeOf(const ColumnDescriptor& c) {
   }
 }
 
-bool Needed(const FieldMap& map, const std::string& name) {
+bool Needed(const ReaderOptions& options, const std::string& name) {
+  for (const std::string& c : options.extra_columns) {
+    if (name == c) return true;
+  }
+  const FieldMap& map = options.fields;
   if (name == map.raw || name == map.synthetic || (!map.id.empty() && name == map.id)) return true;
   for (const std::string& r : map.references) {
     if (name == r) return true;
@@ -162,7 +166,7 @@ StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(const std::string& path
   const parquet::Schema& schema = (*file)->schema();
   std::vector<const ColumnDescriptor*> columns;
   for (const ColumnDescriptor& c : schema.columns) {
-    const bool needed = Needed(options.fields, c.name);
+    const bool needed = Needed(options, c.name);
     if (options.columns == ColumnSelection::kFieldMap && !needed) continue;
     if (!c.unsupported.empty()) {
       if (!needed && options.skip_unsupported_columns) continue;
