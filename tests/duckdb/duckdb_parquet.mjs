@@ -8,10 +8,12 @@
 //                                            reads them) and DIR/cases.json (case list with
 //                                            the encodings each file uses).
 //   node duckdb_parquet.mjs read FILE OUT      DuckDB reads FILE and writes its rows to OUT as JSONL.
+//   node duckdb_parquet.mjs read-all DIR       The same for every DIR/*.parquet, into DIR/*.duckdb.jsonl
+//                                            (or DIR/*.duckdb.error with DuckDB's message).
 //   node duckdb_parquet.mjs stats FILE OUT     Writes the footer statistics DuckDB sees, as JSON.
 //   node duckdb_parquet.mjs bench FILE         Times DuckDB reading FILE (all columns), prints seconds.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 
 const sqlString = (s) => "'" + s.replaceAll("'", "''") + "'";
 
@@ -88,6 +90,19 @@ async function read(file, out) {
   await c.run(`COPY (SELECT * FROM read_parquet(${sqlString(file)})) TO ${sqlString(out)} (FORMAT json)`);
 }
 
+async function readAll(dir) {
+  const c = await connect();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.parquet')).sort()) {
+    const file = `${dir}/${name}`;
+    const base = file.slice(0, -'.parquet'.length);
+    try {
+      await c.run(`COPY (SELECT * FROM read_parquet(${sqlString(file)})) TO ${sqlString(base + '.duckdb.jsonl')} (FORMAT json)`);
+    } catch (e) {
+      writeFileSync(base + '.duckdb.error', String(e.message));
+    }
+  }
+}
+
 async function stats(file, out) {
   const c = await connect();
   const r = await c.runAndReadAll(
@@ -114,9 +129,10 @@ async function bench(file) {
 const [cmd, a, b] = process.argv.slice(2);
 if (cmd === 'write-cases') await writeCases(a);
 else if (cmd === 'read') await read(a, b);
+else if (cmd === 'read-all') await readAll(a);
 else if (cmd === 'stats') await stats(a, b);
 else if (cmd === 'bench') await bench(a);
 else {
-  console.error('usage: duckdb_parquet.mjs write-cases DIR | read FILE OUT | stats FILE OUT | bench FILE');
+  console.error('usage: duckdb_parquet.mjs write-cases DIR | read FILE OUT | read-all DIR | stats FILE OUT | bench FILE');
   process.exit(2);
 }
