@@ -8,6 +8,8 @@
 //
 // Images and other members are skipped (never held in memory). A damaged
 // member rejects its sample; the samples after it are still read.
+#include <deque>
+
 #include "io/readers.h"
 #include "io/utf8.h"
 #include "webdataset/tar_reader.h"
@@ -30,10 +32,10 @@ class WebDatasetReader : public RecordReader {
 
   Result Next(Record* record, Reject* reject) override {
     for (;;) {
-      if (!pending_error_.empty()) {
+      if (!errors_.empty()) {
         ++index_;
-        FillRejectAt(pending_error_at_, std::move(pending_error_), "", reject);
-        pending_error_.clear();
+        FillRejectAt(errors_.front().first, std::move(errors_.front().second), "", reject);
+        errors_.pop_front();
         return Result::kReject;
       }
       if (done_) return Result::kEnd;
@@ -42,15 +44,11 @@ class WebDatasetReader : public RecordReader {
         TarReader::Result r = tar_.Next(&pending_);
         if (r == TarReader::Result::kEnd) {
           done_ = true;
-          if (tar_.truncated()) {
-            pending_error_ = tar_.error();
-            pending_error_at_ = "end";
-          }
+          if (tar_.truncated()) errors_.emplace_back("end", tar_.error());
           continue;
         }
         if (r == TarReader::Result::kError) {
-          pending_error_ = tar_.error();
-          pending_error_at_ = "byte " + std::to_string(tar_.offset());
+          errors_.emplace_back("byte " + std::to_string(tar_.offset()), tar_.error());
           continue;
         }
         have_pending_ = true;
@@ -107,17 +105,15 @@ class WebDatasetReader : public RecordReader {
         break;
       }
       TarReader::Result r = tar_.Next(&pending_);
+      // A damaged header is reported after this sample; the members after it
+      // that share the key still belong to the sample.
+      while (r == TarReader::Result::kError) {
+        errors_.emplace_back("byte " + std::to_string(tar_.offset()), tar_.error());
+        r = tar_.Next(&pending_);
+      }
       if (r == TarReader::Result::kEnd) {
         done_ = true;
-        if (tar_.truncated()) {
-          pending_error_ = tar_.error();
-          pending_error_at_ = "end";
-        }
-        break;
-      }
-      if (r == TarReader::Result::kError) {
-        pending_error_ = tar_.error();
-        pending_error_at_ = "byte " + std::to_string(tar_.offset());
+        if (tar_.truncated()) errors_.emplace_back("end", tar_.error());
         break;
       }
       have_pending_ = true;
@@ -173,8 +169,7 @@ class WebDatasetReader : public RecordReader {
   JsonScanner scanner_;
   TarMember pending_;
   bool have_pending_ = false;
-  std::string pending_error_;
-  std::string pending_error_at_;
+  std::deque<std::pair<std::string, std::string>> errors_;  // (where, reason) still to report
   std::vector<std::pair<std::string, std::string>> texts_;
   std::string json_;
   std::string text_;

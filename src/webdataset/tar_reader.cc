@@ -254,7 +254,9 @@ bool TarReader::CopyData(const std::function<bool(std::string_view)>& sink) {
     data_left_ -= take;
   }
   if (!SkipBytes(padding_)) {
-    // Padding missing at the very end: the data itself is whole.
+    // The data is whole, but a complete archive never ends inside padding.
+    error_ = name_ + ": archive truncated after a member's data";
+    truncated_ = done_ = true;
     padding_ = 0;
     return true;
   }
