@@ -163,7 +163,12 @@ StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(const std::string& path
   }
   auto file = parquet::ParquetFile::Open(path);
   if (!file.ok()) return file.status();
-  const parquet::Schema& schema = (*file)->schema();
+  return NewParquetReader(std::move(*file), path, options);
+}
+
+StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(std::unique_ptr<parquet::ParquetFile> file,
+                                                         const std::string& path, const ReaderOptions& options) {
+  const parquet::Schema& schema = file->schema();
   std::vector<const ColumnDescriptor*> columns;
   for (const ColumnDescriptor& c : schema.columns) {
     const bool needed = Needed(options, c.name);
@@ -178,7 +183,7 @@ StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(const std::string& path
     columns.push_back(&c);
   }
   std::unique_ptr<RecordReader> reader =
-      std::make_unique<ParquetReader>(std::move(*file), std::move(columns), path, options);
+      std::make_unique<ParquetReader>(std::move(file), std::move(columns), path, options);
   return reader;
 }
 

@@ -24,6 +24,11 @@ Status ParquetFile::ReadAt(int64_t offset, size_t n, std::string* out) const {
     return Status::Corruption(path_ + ": read of " + std::to_string(n) + " bytes at " + std::to_string(offset) +
                               " is past the end of the file (" + std::to_string(size_) + " bytes)");
   }
+  if (fd_ < 0) {
+    out->assign(bytes_, static_cast<size_t>(offset), n);
+    bytes_read_ += n;
+    return Status::OK();
+  }
   out->resize(n);
   size_t done = 0;
   while (done < n) {
@@ -46,6 +51,22 @@ StatusOr<std::unique_ptr<ParquetFile>> ParquetFile::Open(const std::string& path
   if (::fstat(f->fd_, &st) != 0) return Status::IOError("cannot stat " + path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": Parquet input must be a regular file");
   f->size_ = st.st_size;
+  CF_RETURN_IF_ERROR(f->ReadFooter());
+  return f;
+}
+
+StatusOr<std::unique_ptr<ParquetFile>> ParquetFile::FromBytes(std::string bytes, const std::string& name) {
+  std::unique_ptr<ParquetFile> f(new ParquetFile());
+  f->path_ = name;
+  f->bytes_ = std::move(bytes);
+  f->size_ = static_cast<int64_t>(f->bytes_.size());
+  CF_RETURN_IF_ERROR(f->ReadFooter());
+  return f;
+}
+
+Status ParquetFile::ReadFooter() {
+  ParquetFile* f = this;
+  const std::string& path = path_;
   if (f->size_ < 12) return Status::Corruption(path + ": too short for a Parquet file (" + std::to_string(f->size_) + " bytes)");
   std::string head, tail;
   CF_RETURN_IF_ERROR(f->ReadAt(0, 4, &head));
@@ -69,7 +90,7 @@ StatusOr<std::unique_ptr<ParquetFile>> ParquetFile::Open(const std::string& path
   auto schema = BuildSchema(f->meta_);
   if (!schema.ok()) return schema.status().WithContext(path);
   f->schema_ = std::move(*schema);
-  return f;
+  return Status::OK();
 }
 
 Status ParquetFile::ChunkRange(int g, int leaf, int64_t* start, int64_t* length) const {

@@ -17,6 +17,8 @@ class ParquetFile {
   //! Opens `path` and reads its footer. kCorruption for a file that is not
   //! Parquet or whose footer is damaged; kNotSupported for encrypted files.
   static StatusOr<std::unique_ptr<ParquetFile>> Open(const std::string& path);
+  //! The same over bytes in memory (tests, the fuzz target); `name` is for messages.
+  static StatusOr<std::unique_ptr<ParquetFile>> FromBytes(std::string bytes, const std::string& name);
   ~ParquetFile();
 
   const FileMetaData& metadata() const { return meta_; }
@@ -34,12 +36,14 @@ class ParquetFile {
 
  private:
   ParquetFile() = default;
+  Status ReadFooter();
   Status ReadAt(int64_t offset, size_t n, std::string* out) const;
   // The byte range of a chunk: [*start, *start + *length).
   Status ChunkRange(int g, int leaf, int64_t* start, int64_t* length) const;
 
   std::string path_;
   int fd_ = -1;
+  std::string bytes_;  // the file, when it lives in memory (fd_ < 0)
   int64_t size_ = 0;
   int64_t data_end_ = 0;  // where the footer starts
   FileMetaData meta_;
