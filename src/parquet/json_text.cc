@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "io/utf8.h"
 
@@ -21,6 +22,14 @@ void AppendFloatText(const char* b, const char* e, std::string* out) {
   if (plain_integer) out->append(".0");
 }
 
+// True when one of the 8 bytes in `w` is below 0x20, '"' or '\\'.
+inline bool AnyToEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return (below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) != 0;
+}
+
 }  // namespace
 
 bool AppendJsonStringChecked(std::string_view s, std::string* out) {
@@ -29,7 +38,15 @@ bool AppendJsonStringChecked(std::string_view s, std::string* out) {
   out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
   size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  // Whole words without anything to escape are copied in one go.
+  while (i + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (AnyToEscape(w)) break;
+    i += 8;
+  }
+  for (; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (!NeedsEscape(c)) continue;
     out->append(s.data() + run, i - run);
