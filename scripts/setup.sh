@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece
+  libcpp-httplib-dev
   libtorch-dev libopenblas0-pthread
 )
 
