@@ -2,10 +2,7 @@
 
 #include <cstring>
 
-#if __has_include("eval/fusion_words.h")
 #include "eval/fusion_words.h"
-#define CAPSFUSION_REPORT_HAVE_FUSION_LEXICON 1
-#endif
 
 namespace capsfusion::report {
 namespace {
@@ -83,22 +80,6 @@ bool EndsSentence(char c) {
   return c == '.' || c == '!' || c == '?' || c == ':' || c == '|' || c == '\n' || c == '\r';
 }
 
-#ifndef CAPSFUSION_REPORT_HAVE_FUSION_LEXICON
-// Stand-in lists for builds without the fusion metrics' lexicon.
-bool InList(std::string_view w, const char* const* list) {
-  for (; *list != nullptr; ++list) {
-    if (w == *list) return true;
-  }
-  return false;
-}
-const char* const kStopwords[] = {
-    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as",
-    "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "there", "their",
-    "his", "her", "he", "she", "they", "we", "you", "i", "my", "our", "your", "has", "have", "had", "into",
-    "over", "under", "up", "down", "out", "near", "next", "while", "which", "who", "some", "two", "one", nullptr};
-const char* const kCommon[] = {"photo", "image", "picture", "stock", "new", "white", "black", "red", "blue",
-                               "green", "house", "high", "wallpaper", "man", "woman", "car", "set", nullptr};
-#endif
 
 }  // namespace
 
@@ -202,17 +183,12 @@ const std::vector<CaptionWord>& CaptionWordSplitter::Split(std::string_view text
   return words_;
 }
 
-#ifdef CAPSFUSION_REPORT_HAVE_FUSION_LEXICON
+// The word lists are the fusion metrics' own (src/eval/fusion_lexicon.cc).
 bool IsStopword(std::string_view lower) { return eval::IsStopword(lower); }
-static bool IsCommon(std::string_view lower) { return eval::IsCommonWord(lower); }
-#else
-bool IsStopword(std::string_view lower) { return lower.size() == 1 || InList(lower, kStopwords); }
-static bool IsCommon(std::string_view lower) { return InList(lower, kCommon); }
-#endif
 
 bool IsProperWord(const CaptionWord& w, bool title_case) {
   if (!w.capitalised || w.has_digit || IsStopword(w.text)) return false;
-  return !((w.sentence_start || title_case) && IsCommon(w.text));
+  return !((w.sentence_start || title_case) && eval::IsCommonWord(w.text));
 }
 
 }  // namespace capsfusion::report

@@ -8,16 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "capsfusion/caption_stats.h"
+#include "capsfusion/fusion_metrics.h"
 #include "capsfusion/tokenizer.h"
 #include "report/caption_words.h"
 #include "report/histograms.h"
 #include "report/source_accumulator.h"
 #include "report/word_vocabulary.h"
 
-#if __has_include("capsfusion/fusion_metrics.h")
-#include "capsfusion/fusion_metrics.h"
-#define CAPSFUSION_STATS_HAVE_FUSION_METRICS 1
-#endif
+
 
 namespace capsfusion {
 
@@ -62,9 +60,7 @@ struct StatsCollector::Impl {
   std::string text;             // scratch
   uint64_t rows = 0;
   OriginSummary origin;
-#ifdef CAPSFUSION_STATS_HAVE_FUSION_METRICS
   FusionCorpusMetrics fusion;
-#endif
   uint64_t leaks = 0, concatenations = 0;
   TenthsHistogram raw_retention, synthetic_retention;
   QcSummary qc;
@@ -278,14 +274,12 @@ void StatsCollector::Add(const Record& rec) {
     m.AddCaption(kFused, fused_text);
     if (have_raw && have_syn) {
       m.AddOrigin();
-#ifdef CAPSFUSION_STATS_HAVE_FUSION_METRICS
       if (o.retention) {
         const FusionItemMetrics item = MeasureFusion(*raw, *syn, fused_text);
         m.fusion.Add(item);
         if (item.raw_retention.defined()) m.raw_retention.Add(item.raw_retention.value());
         if (item.synthetic_retention.defined()) m.synthetic_retention.Add(item.synthetic_retention.value());
       }
-#endif
     }
   }
   for (size_t i = 0; i < o.reference_fields.size(); ++i) {
@@ -344,7 +338,6 @@ StatsReport StatsCollector::Report() const {
   }
   r.origin = m.origin;
 
-#ifdef CAPSFUSION_STATS_HAVE_FUSION_METRICS
   if (m.fusion.items() > 0) {
     const FusionCorpusSummary f = m.fusion.Summary();
     RetentionSummary& t = r.retention;
@@ -366,7 +359,6 @@ StatsReport StatsCollector::Report() const {
     t.raw_bins = m.raw_retention.Bins();
     t.synthetic_bins = m.synthetic_retention.Bins();
   }
-#endif
 
   r.qc = m.qc;
   for (const auto& [reason, count] : m.qc_reasons) r.qc.reasons.push_back(TermCount{reason, count});

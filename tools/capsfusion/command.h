@@ -34,5 +34,6 @@ bool StderrIsTerminal();
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
+void AddStatsCommand(CLI::App& app, Runner* run);
 
 }  // namespace capsfusion::cli
