@@ -12,6 +12,7 @@
 #include "capsfusion/tokenizer.h"
 #include "report/caption_words.h"
 #include "report/histograms.h"
+#include "report/qc_reasons.h"
 #include "report/source_accumulator.h"
 #include "report/word_vocabulary.h"
 
@@ -65,6 +66,7 @@ struct StatsCollector::Impl {
   TenthsHistogram raw_retention, synthetic_retention;
   QcSummary qc;
   std::map<std::string, uint64_t> qc_reasons;
+  std::vector<std::string> reasons;  // scratch
   std::vector<std::string> metric_names;
   std::vector<report::RangeHistogram> metric_values;
   std::vector<uint64_t> metric_invalid;
@@ -112,36 +114,13 @@ struct StatsCollector::Impl {
 
   void AddQc(const Field* f) {
     ++qc.rows_with_field;
-    const std::string& j = f->json;
-    if (j == "null" || j == "[]" || j == "\"\"") {
-      ++qc.passed;
-      return;
-    }
-    auto v = nlohmann::json::parse(j, nullptr, false);
-    std::vector<std::string> reasons;
-    bool ok = true;
-    if (v.is_string()) {
-      reasons.push_back(v.get<std::string>());
-    } else if (v.is_array()) {
-      for (const auto& e : v) {
-        if (e.is_string()) {
-          reasons.push_back(e.get<std::string>());
-        } else {
-          ok = false;
-        }
-      }
-    } else {
-      ok = false;
-    }
+    const bool ok = report::ParseQcReasons(f->json, &reasons);
     if (!ok) ++qc.malformed;
-    reasons.erase(std::remove(reasons.begin(), reasons.end(), std::string()), reasons.end());
     if (reasons.empty()) {
       if (ok) ++qc.passed;
       return;
     }
     ++qc.flagged;
-    std::sort(reasons.begin(), reasons.end());
-    reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
     for (const auto& r : reasons) ++qc_reasons[r];
   }
 

@@ -35,5 +35,6 @@ void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);
+void AddViewCommand(CLI::App& app, Runner* run);
 
 }  // namespace capsfusion::cli

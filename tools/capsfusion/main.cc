@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   AddFuseCommand(app, &run);
   AddEvalCommand(app, &run);
   AddStatsCommand(app, &run);
+  AddViewCommand(app, &run);
 
 
   try {
