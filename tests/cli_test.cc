@@ -121,7 +121,7 @@ TEST(CliTest, EvalCocoFilesMatchPycocoevalcapGolden) {
   const std::vector<std::string> sets = {"A_cand_laion_coco", "B_cand_laion_2b", "C_cand_laion_2b_plus_laion_coco",
                                          "M_multiref_cand_laion_2b"};
   for (const std::string& set : sets) {
-    std::string base = testing::SharedData("golden/sets/" + set);
+    std::string base = testing::SharedData("golden/sets") + "/" + set;
     std::string out;
     ASSERT_EQ(RunCommand(Cli() + " eval --coco-results " + base + ".results.json --coco-annotations " + base +
                              ".refs.json --json",
