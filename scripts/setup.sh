@@ -13,6 +13,10 @@ packages=(
   libtorch-dev libopenblas0-pthread
 )
 
+# node and npm run the browser tests (scripts/setup-test-deps.sh installs
+# chromium and the npm packages); an image that ships its own node keeps it.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
