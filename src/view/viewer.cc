@@ -164,6 +164,12 @@ struct Viewer::Impl {
                                 {"X-Frame-Options", "DENY"},
                                 {"Cross-Origin-Resource-Policy", "same-origin"},
                                 {"Cache-Control", "no-store"}});
+    // SO_REUSEADDR only: the library's default also sets SO_REUSEPORT, which
+    // would let a second viewer share the port silently.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+    });
     server.set_payload_max_length(1 << 16);
     server.set_keep_alive_timeout(5);
     server.set_read_timeout(10);
