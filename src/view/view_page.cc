@@ -89,6 +89,7 @@ article.row.focus { border-color:#0f766e; box-shadow:0 0 0 2px #99f6e4; }
 .chip { display:inline-block; padding:0 7px; border-radius:10px; font-size:11px; background:#f1f5f9; color:#334155; }
 .chip.qc { background:#fee2e2; color:#991b1b; }
 .chip.pass { background:#dcfce7; color:#166534; }
+.chip.fusion { background:#ecfdf5; color:#065f46; }
 .caps { display:grid; grid-template-columns:1fr 1fr 1.4fr; gap:12px; }
 @media (max-width: 900px) { .caps { grid-template-columns:1fr; } }
 .cap h4 { margin:0 0 2px; font-size:11px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }

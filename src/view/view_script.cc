@@ -91,8 +91,18 @@ const char* ViewerScript() {
       if (row.qc.length === 0) meta.appendChild(el('span', 'chip pass', 'QC passed'));
       for (const r of row.qc) meta.appendChild(el('span', 'chip qc', r));
     }
+    const fusion = [];
     for (const [k, v] of Object.entries(row.metrics || {})) {
-      meta.appendChild(el('span', 'chip', k.replace(/^fusion:/, '') + ' ' + fmt(v)));
+      if (k.startsWith('fusion:')) fusion.push([k.slice(7), v]);
+      else meta.appendChild(el('span', 'chip', k + ' ' + fmt(v)));
+    }
+    if (fusion.length) {
+      // The fusion metrics of docs/metrics.md in one chip.
+      const names = { raw_retention: 'raw kept', proper_retention: 'names kept', number_retention: 'numbers kept',
+        synthetic_retention: 'synthetic kept', novel_rate: 'novel', fused_words: 'words' };
+      const chip = el('span', 'chip fusion', fusion.map(([k, v]) => (names[k] || k) + ' ' + fmt(v)).join(' · '));
+      chip.title = 'fusion metrics of this row (docs/metrics.md)';
+      meta.appendChild(chip);
     }
     a.appendChild(meta);
     const f = info.fields;
@@ -124,6 +134,7 @@ const char* ViewerScript() {
     main.replaceChildren();
     if (!rows.length) { main.appendChild(el('div', 'empty', 'No rows.')); return; }
     for (const r of rows) main.appendChild(card(r, detail));
+    window.scrollTo(0, 0);
   }
 
   function pager(range, prev, next) {
