@@ -33,7 +33,7 @@ struct StatsOptions {
   std::string id_field;            //!< left out of the automatic metrics
   size_t top_words = 20;           //!< most frequent content words listed per source
   size_t top_trigrams = 15;        //!< most frequent caption-level trigrams listed per source
-  size_t trigram_capacity = 1 << 16;  //!< trigrams counted exactly per source before summarising
+  size_t trigram_capacity = 1 << 15;  //!< trigrams counted exactly per source before summarising
   bool retention = true;           //!< per-row fusion metrics (raw, synthetic and fused present)
 };
 
@@ -82,7 +82,7 @@ struct SourceSummary {
 
 //! How much of one source's vocabulary the other source uses.
 struct OverlapSummary {
-  std::string from, to;             //!< source roles ("raw", "fused", "reference:coco")
+  std::string from, to;             //!< source roles ("raw", "fused", "ref:coco" for a reference field)
   uint64_t from_vocabulary = 0;     //!< distinct words of `from`
   uint64_t shared = 0;              //!< of which `to` also has somewhere in the corpus
   double vocabulary_share = 0;      //!< shared / from_vocabulary

@@ -186,9 +186,11 @@ const std::vector<CaptionWord>& CaptionWordSplitter::Split(std::string_view text
 // The word lists are the fusion metrics' own (src/eval/fusion_lexicon.cc).
 bool IsStopword(std::string_view lower) { return eval::IsStopword(lower); }
 
+bool IsCommonWord(std::string_view lower) { return eval::IsCommonWord(lower); }
+
 bool IsProperWord(const CaptionWord& w, bool title_case) {
-  if (!w.capitalised || w.has_digit || IsStopword(w.text)) return false;
-  return !((w.sentence_start || title_case) && eval::IsCommonWord(w.text));
+  if (!w.capitalised || w.has_digit) return false;
+  return IsProperWord(w, title_case, IsStopword(w.text), IsCommonWord(w.text));
 }
 
 }  // namespace capsfusion::report

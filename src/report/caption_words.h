@@ -47,10 +47,18 @@ class CaptionWordSplitter {
 //! English function words (lowercase input); every other word is a content word.
 bool IsStopword(std::string_view lower);
 
+//! Frequent English and caption words (lowercase input), see docs/metrics.md.
+bool IsCommonWord(std::string_view lower);
+
 //! Whether `w` is a proper word (a name): a capitalised content word without a
 //! digit, unless it is a common English word capitalised only because it
 //! starts a sentence or the caption is title-cased (docs/metrics.md, 2.1).
 bool IsProperWord(const CaptionWord& w, bool title_case);
+//! The same with the word's classes already known (IsStopword, IsCommonWord).
+inline bool IsProperWord(const CaptionWord& w, bool title_case, bool stopword, bool common) {
+  if (!w.capitalised || w.has_digit || stopword) return false;
+  return !((w.sentence_start || title_case) && common);
+}
 
 //! Whether `w` counts as a number: a content word with an ASCII digit.
 inline bool IsNumberWord(const CaptionWord& w) { return w.has_digit; }

@@ -8,7 +8,7 @@ SourceAccumulator::SourceAccumulator(std::string role, std::string field, size_t
     : role_(std::move(role)), field_(std::move(field)), top_trigrams_(trigram_capacity) {}
 
 void SourceAccumulator::Add(const std::vector<CaptionWord>& words, const std::vector<uint32_t>& ids,
-                            bool title_case, uint64_t tokens) {
+                            const std::vector<uint8_t>& kinds, uint64_t tokens) {
   ++rows_;
   if (words.empty()) ++empty_;
   words_.Add(words.size());
@@ -18,11 +18,8 @@ void SourceAccumulator::Add(const std::vector<CaptionWord>& words, const std::ve
     const uint32_t id = ids[i];
     if (id >= counts_.size()) counts_.resize(std::max<size_t>(id + 1, counts_.size() * 3 / 2), 0);
     ++counts_[id];
-    if (IsNumberWord(words[i])) {
-      ++numbers;
-    } else if (words[i].capitalised && IsProperWord(words[i], title_case)) {
-      ++proper;
-    }
+    numbers += kinds[i] == kNumber;
+    proper += kinds[i] == kProper;
   }
   proper_ += proper;
   numbers_ += numbers;
@@ -30,16 +27,20 @@ void SourceAccumulator::Add(const std::vector<CaptionWord>& words, const std::ve
   rows_with_number_ += numbers > 0;
 
   if (ids.size() < 3) return;
+  // Trigrams by hash: equal hashes are taken as equal trigrams (64 bits).
   scratch_.clear();
-  for (size_t i = 0; i + 2 < ids.size(); ++i) scratch_.push_back({ids[i], ids[i + 1], ids[i + 2]});
+  for (size_t i = 0; i + 2 < ids.size(); ++i) {
+    scratch_.emplace_back(TrigramCounter::Hash({ids[i], ids[i + 1], ids[i + 2]}), static_cast<uint32_t>(i));
+  }
   trigrams_ += scratch_.size();
   std::sort(scratch_.begin(), scratch_.end());
   uint64_t repeated = 0;
   for (size_t i = 0; i < scratch_.size(); ++i) {
-    if (i > 0 && scratch_[i] == scratch_[i - 1]) {
+    if (i > 0 && scratch_[i].first == scratch_[i - 1].first) {
       ++repeated;
     } else {
-      top_trigrams_.Add(scratch_[i]);
+      const uint32_t at = scratch_[i].second;
+      top_trigrams_.Add({ids[at], ids[at + 1], ids[at + 2]}, scratch_[i].first);
     }
   }
   repeated_ += repeated;

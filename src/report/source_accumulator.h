@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capsfusion/caption_stats.h"
@@ -19,10 +20,13 @@ class SourceAccumulator {
  public:
   SourceAccumulator(std::string role, std::string field, size_t trigram_capacity);
 
-  //! Adds one caption: its words, their vocabulary ids (same order), whether
-  //! it is title-cased, and its approximate token count.
-  void Add(const std::vector<CaptionWord>& words, const std::vector<uint32_t>& ids, bool title_case,
-           uint64_t tokens);
+  //! What a word occurrence is, for the name and number shares.
+  enum Kind : uint8_t { kOther = 0, kProper = 1, kNumber = 2 };
+
+  //! Adds one caption: its words, their vocabulary ids and kinds (same
+  //! order), and its approximate token count.
+  void Add(const std::vector<CaptionWord>& words, const std::vector<uint32_t>& ids,
+           const std::vector<uint8_t>& kinds, uint64_t tokens);
 
   //! Occurrences per vocabulary id (shorter than the vocabulary when the
   //! last ids never occurred in this source).
@@ -43,7 +47,7 @@ class SourceAccumulator {
   uint64_t proper_ = 0, numbers_ = 0, rows_with_proper_ = 0, rows_with_number_ = 0;
   uint64_t trigrams_ = 0, repeated_ = 0, rows_with_repeat_ = 0;
   TrigramCounter top_trigrams_;
-  std::vector<TrigramCounter::Trigram> scratch_;
+  std::vector<std::pair<uint64_t, uint32_t>> scratch_;  // trigram hash, position
 };
 
 //! Fills `*out` from a histogram: count, mean, percentiles and chart bins.

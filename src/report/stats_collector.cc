@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "capsfusion/caption_stats.h"
-#include "capsfusion/fusion_metrics.h"
 #include "capsfusion/tokenizer.h"
 #include "report/caption_words.h"
 #include "report/histograms.h"
 #include "report/qc_reasons.h"
+#include "report/retention_worker.h"
 #include "report/source_accumulator.h"
 #include "report/word_vocabulary.h"
 
@@ -35,17 +35,6 @@ bool DecodeJsonString(const std::string& json, std::string* out) {
 
 bool IsJsonString(const Field* f) { return f != nullptr && !f->json.empty() && f->json[0] == '"'; }
 
-// Per-row retention in tenths: ten bars, 1.0 in the last.
-struct TenthsHistogram {
-  uint64_t bins[10] = {};
-  void Add(double v) { ++bins[std::min<int>(9, std::max<int>(0, static_cast<int>(v * 10)))]; }
-  std::vector<StatsBin> Bins() const {
-    std::vector<StatsBin> out;
-    for (int i = 0; i < 10; ++i) out.push_back(StatsBin{i / 10.0, (i + 1) / 10.0, bins[i]});
-    return out;
-  }
-};
-
 }  // namespace
 
 struct StatsCollector::Impl {
@@ -55,15 +44,16 @@ struct StatsCollector::Impl {
   std::unique_ptr<Tokenizer> tokenizer = MakeApproximateTokenizer();
   std::vector<report::SourceAccumulator> sources;
   std::vector<bool> seen;       // per source: present in at least one row
-  std::vector<int8_t> stop;     // per word id: 1 stopword, 0 content, -1 not looked up yet
+  // Per word id: kLooked once classified, then kStop and kCommon as they apply.
+  enum : uint8_t { kLooked = 1, kStop = 2, kCommon = 4 };
+  std::vector<uint8_t> classes;
   std::vector<uint32_t> ids;    // scratch
+  std::vector<uint8_t> kinds;   // scratch
   std::vector<uint32_t> raw_ids, synthetic_ids;  // sorted, distinct
   std::string text;             // scratch
   uint64_t rows = 0;
   OriginSummary origin;
-  FusionCorpusMetrics fusion;
-  uint64_t leaks = 0, concatenations = 0;
-  TenthsHistogram raw_retention, synthetic_retention;
+  report::RetentionWorker retention;
   QcSummary qc;
   std::map<std::string, uint64_t> qc_reasons;
   std::vector<std::string> reasons;  // scratch
@@ -72,18 +62,38 @@ struct StatsCollector::Impl {
   std::vector<uint64_t> metric_invalid;
   std::map<std::string, size_t> metric_index;
 
-  bool IsStop(uint32_t id) {
-    if (id >= stop.size()) stop.resize(std::max<size_t>(id + 1, stop.size() * 3 / 2), -1);
-    if (stop[id] < 0) stop[id] = report::IsStopword(vocab.Text(id)) ? 1 : 0;
-    return stop[id] == 1;
+  uint8_t Classes(uint32_t id) {
+    if (id >= classes.size()) classes.resize(std::max<size_t>(id + 1, classes.size() * 3 / 2), 0);
+    uint8_t& c = classes[id];
+    if (c == 0) {
+      const std::string_view w = vocab.Text(id);
+      c = kLooked | (report::IsStopword(w) ? kStop : 0) | (report::IsCommonWord(w) ? kCommon : 0);
+    }
+    return c;
   }
+  bool IsStop(uint32_t id) { return (Classes(id) & kStop) != 0; }
 
   // Splits and counts one caption of source `s`; leaves its ids in `ids`.
   void AddCaption(size_t s, const std::string& caption) {
     const auto& words = splitter.Split(caption);
     ids.resize(words.size());
-    for (size_t i = 0; i < words.size(); ++i) ids[i] = vocab.Intern(words[i].text, words[i].hash);
-    sources[s].Add(words, ids, splitter.title_case(), tokenizer->CountTokens(caption, false));
+    kinds.resize(words.size());
+    const bool title_case = splitter.title_case();
+    for (size_t i = 0; i < words.size(); ++i) {
+      const report::CaptionWord& w = words[i];
+      ids[i] = vocab.Intern(w.text, w.hash);
+      uint8_t kind = report::SourceAccumulator::kOther;
+      if (report::IsNumberWord(w)) {
+        kind = report::SourceAccumulator::kNumber;
+      } else if (w.capitalised) {
+        const uint8_t c = Classes(ids[i]);
+        if (report::IsProperWord(w, title_case, (c & kStop) != 0, (c & kCommon) != 0)) {
+          kind = report::SourceAccumulator::kProper;
+        }
+      }
+      kinds[i] = kind;
+    }
+    sources[s].Add(words, ids, kinds, tokenizer->CountTokens(caption, false));
     seen[s] = true;
   }
 
@@ -253,12 +263,7 @@ void StatsCollector::Add(const Record& rec) {
     m.AddCaption(kFused, fused_text);
     if (have_raw && have_syn) {
       m.AddOrigin();
-      if (o.retention) {
-        const FusionItemMetrics item = MeasureFusion(*raw, *syn, fused_text);
-        m.fusion.Add(item);
-        if (item.raw_retention.defined()) m.raw_retention.Add(item.raw_retention.value());
-        if (item.synthetic_retention.defined()) m.synthetic_retention.Add(item.synthetic_retention.value());
-      }
+      if (o.retention) m.retention.Add(*raw, *syn, fused_text);
     }
   }
   for (size_t i = 0; i < o.reference_fields.size(); ++i) {
@@ -283,7 +288,7 @@ StatsReport StatsCollector::Report() const {
     r.sources.push_back(m.sources[s].Summary(m.vocab, stopword, m.options.top_words, m.options.top_trigrams));
   }
   auto label = [&](size_t s) {
-    return s >= kFirstReference ? "reference:" + m.sources[s].field() : m.sources[s].role();
+    return s >= kFirstReference ? "ref:" + m.sources[s].field() : m.sources[s].role();
   };
   auto overlap = [&](size_t a, size_t b) {
     OverlapSummary o;
@@ -317,27 +322,7 @@ StatsReport StatsCollector::Report() const {
   }
   r.origin = m.origin;
 
-  if (m.fusion.items() > 0) {
-    const FusionCorpusSummary f = m.fusion.Summary();
-    RetentionSummary& t = r.retention;
-    t.measured = true;
-    t.rows = f.items;
-    t.raw = f.raw_retention;
-    t.raw_rows = f.raw_retention_items;
-    t.proper = f.proper_retention;
-    t.proper_rows = f.proper_retention_items;
-    t.number = f.number_retention;
-    t.number_rows = f.number_retention_items;
-    t.synthetic = f.synthetic_retention;
-    t.synthetic_rows = f.synthetic_retention_items;
-    t.novel = f.novel_rate;
-    t.novel_rows = f.novel_rate_items;
-    t.prompt_leaks = f.prompt_leaks;
-    t.concatenations = f.concatenations;
-    t.empty = f.empty;
-    t.raw_bins = m.raw_retention.Bins();
-    t.synthetic_bins = m.synthetic_retention.Bins();
-  }
+  m.retention.Summarise(&r.retention);
 
   r.qc = m.qc;
   for (const auto& [reason, count] : m.qc_reasons) r.qc.reasons.push_back(TermCount{reason, count});

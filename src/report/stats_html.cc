@@ -100,7 +100,7 @@ void Overlap(const StatsReport& r, std::string* h) {
   if (!r.overlaps.empty()) {
     std::vector<BarItem> distinct, occurrences;
     for (const auto& o : r.overlaps) {
-      const std::string role = o.from.rfind("reference", 0) == 0 ? "reference" : o.from;
+      const std::string role = o.from.rfind("ref:", 0) == 0 ? "reference" : o.from;
       distinct.push_back(BarItem{o.from + " → " + o.to, o.vocabulary_share, Percent(o.vocabulary_share), RoleColor(role)});
       occurrences.push_back(
           BarItem{o.from + " → " + o.to, o.occurrence_share, Percent(o.occurrence_share), RoleColor(role)});

@@ -114,7 +114,7 @@ std::string HistogramSvg(const std::vector<StatsBin>& bins, const std::string& c
 }
 
 std::string HorizontalBarsSvg(const std::vector<BarItem>& bars, const std::string& color, double max_value) {
-  const double W = 440, row = 20, label_w = 150, note_w = 70, top = 4;
+  const double W = 460, row = 20, label_w = 190, note_w = 64, top = 4;
   const double H = top * 2 + row * std::max<size_t>(1, bars.size());
   double max = max_value;
   for (const auto& b : bars) max = std::max(max, b.value);
@@ -124,7 +124,7 @@ std::string HorizontalBarsSvg(const std::vector<BarItem>& bars, const std::strin
   for (size_t i = 0; i < bars.size(); ++i) {
     const auto& b = bars[i];
     const double y = top + row * i;
-    std::string label = b.label.size() > 28 ? b.label.substr(0, 26) + "…" : b.label;
+    std::string label = b.label.size() > 32 ? b.label.substr(0, 30) + "…" : b.label;
     // Cutting may split a UTF-8 character: HtmlEscape turns the stray bytes into U+FFFD.
     s += "<text class=\"tick\" x=\"" + Px(label_w - 6) + "\" y=\"" + Px(y + row * 0.68) + "\" text-anchor=\"end\">" +
          HtmlEscape(label) + "</text>";
@@ -140,7 +140,7 @@ std::string HorizontalBarsSvg(const std::vector<BarItem>& bars, const std::strin
 }
 
 std::string StackedSharesSvg(const std::vector<ShareRow>& rows) {
-  const double W = 640, row = 30, label_w = 170, top = 34;
+  const double W = 900, row = 30, label_w = 170, top = 34;
   const double H = top + row * std::max<size_t>(1, rows.size()) + 6;
   std::string s = "<svg class=\"chart shares\" role=\"img\" viewBox=\"0 0 " + Px(W) + " " + Px(H) + "\" width=\"" +
                   Px(W) + "\" height=\"" + Px(H) + "\" xmlns=\"http://www.w3.org/2000/svg\">";

@@ -1,41 +1,51 @@
 #include "report/trigram_counter.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace capsfusion::report {
 
-void TrigramCounter::Add(const Trigram& t) {
-  ++total_;
-  ++counts_[t];
-  if (counts_.size() >= 2 * capacity_) Prune();
+TrigramCounter::TrigramCounter(size_t capacity) : capacity_(std::max<size_t>(16, capacity)) {
+  size_t slots = 16;
+  while (slots < 4 * capacity_) slots *= 2;
+  slots_.assign(slots, Slot{{0, 0, 0}, 0});
+  mask_ = slots - 1;
+  limit_ = 2 * capacity_;
 }
 
 // Misra-Gries with a batch decrement: subtract the capacity-th largest count
 // from every count and drop those that reach zero. Any trigram's count drops
 // by at most that amount in total over all prunes, which error_ tracks.
 void TrigramCounter::Prune() {
-  std::vector<uint64_t> values;
-  values.reserve(counts_.size());
-  for (const auto& kv : counts_) values.push_back(kv.second);
-  std::nth_element(values.begin(), values.begin() + (capacity_ - 1), values.end(), std::greater<uint64_t>());
-  uint64_t cut = values[capacity_ - 1];
-  // Keep at least one distinct count above zero so that pruning makes room.
-  if (cut == 0) cut = 1;
-  for (auto it = counts_.begin(); it != counts_.end();) {
-    if (it->second <= cut) {
-      it = counts_.erase(it);
-    } else {
-      it->second -= cut;
-      ++it;
-    }
+  std::vector<uint32_t> values;
+  values.reserve(size_);
+  for (const Slot& s : slots_) {
+    if (s.count) values.push_back(s.count);
   }
+  // The capacity-th largest count (the smallest when fewer are held).
+  const size_t k = std::min(capacity_, values.size()) - 1;
+  std::nth_element(values.begin(), values.begin() + k, values.end(), std::greater<uint32_t>());
+  const uint32_t cut = std::max<uint32_t>(1, values[k]);
+  std::vector<Slot> kept;
+  kept.reserve(capacity_);
+  for (const Slot& s : slots_) {
+    if (s.count > cut) kept.push_back(Slot{s.words, static_cast<uint32_t>(s.count - cut)});
+  }
+  std::fill(slots_.begin(), slots_.end(), Slot{{0, 0, 0}, 0});
+  for (const Slot& k : kept) {
+    size_t i = Hash(k.words) & mask_;
+    while (slots_[i].count != 0) i = (i + 1) & mask_;
+    slots_[i] = k;
+  }
+  size_ = kept.size();
   error_ += cut;
 }
 
 std::vector<TrigramCounter::Entry> TrigramCounter::Top(size_t n) const {
   std::vector<Entry> all;
-  all.reserve(counts_.size());
-  for (const auto& kv : counts_) all.push_back(Entry{kv.first, kv.second});
+  for (const Slot& s : slots_) {
+    if (s.count) all.push_back(Entry{s.words, s.count});
+  }
   auto better = [](const Entry& a, const Entry& b) { return a.count != b.count ? a.count > b.count : a.words < b.words; };
   if (all.size() > n) {
     std::partial_sort(all.begin(), all.begin() + n, all.end(), better);

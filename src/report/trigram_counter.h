@@ -9,7 +9,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace capsfusion::report {
@@ -18,10 +17,26 @@ class TrigramCounter {
  public:
   using Trigram = std::array<uint32_t, 3>;  //!< word ids
 
-  explicit TrigramCounter(size_t capacity = 1 << 18) : capacity_(capacity < 16 ? 16 : capacity) {}
+  explicit TrigramCounter(size_t capacity = 1 << 15);
 
   //! Counts one occurrence of `t`.
-  void Add(const Trigram& t);
+  void Add(const Trigram& t) { Add(t, Hash(t)); }
+  //! The same with Hash(t) already known.
+  void Add(const Trigram& t, uint64_t h) {
+    ++total_;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.count == 0) {
+        s = Slot{t, 1};
+        if (++size_ >= limit_) Prune();
+        return;
+      }
+      if (s.words[0] == t[0] && s.words[1] == t[1] && s.words[2] == t[2]) {
+        if (++s.count == UINT32_MAX) Prune();  // keeps every count representable
+        return;
+      }
+    }
+  }
 
   struct Entry {
     Trigram words;
@@ -29,23 +44,31 @@ class TrigramCounter {
   };
   //! The `n` most frequent trigrams, most frequent first (ties: smaller ids first).
   std::vector<Entry> Top(size_t n) const;
+  //! A 64-bit hash of a trigram.
+  static uint64_t Hash(const Trigram& t) {
+    uint64_t h = (static_cast<uint64_t>(t[0]) << 32 | t[1]) * 0x9E3779B97F4A7C15ULL;
+    h ^= (h >> 29) + static_cast<uint64_t>(t[2]) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= h >> 32;
+    return h * 0xD6E8FEB86659FD93ULL ^ (h >> 28);
+  }
   //! 0 while counts are exact; otherwise the most any count may be under its true value.
   uint64_t error_bound() const { return error_; }
   //! Occurrences added.
   uint64_t total() const { return total_; }
 
  private:
-  struct Hash {
-    size_t operator()(const Trigram& t) const {
-      uint64_t h = (static_cast<uint64_t>(t[0]) << 32 | t[1]) * 0x9E3779B97F4A7C15ULL;
-      h ^= (h >> 29) + static_cast<uint64_t>(t[2]) * 0xC2B2AE3D27D4EB4FULL;
-      return static_cast<size_t>(h ^ (h >> 32));
-    }
+  // Open addressing, linear probing; count 0 marks an empty slot.
+  struct Slot {
+    Trigram words;
+    uint32_t count;  // pruning keeps counts far below 2^32 only with a small capacity: see Add()
   };
   void Prune();
 
   size_t capacity_;
-  std::unordered_map<Trigram, uint64_t, Hash> counts_;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+  size_t limit_ = 0;  // Prune() when size_ reaches it (2 * capacity_, load 1/2)
   uint64_t error_ = 0;
   uint64_t total_ = 0;
 };

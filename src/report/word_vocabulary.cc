@@ -2,7 +2,7 @@
 
 namespace capsfusion::report {
 
-WordVocabulary::WordVocabulary() : slots_(1024, Slot{0, kNone}), mask_(1023), offsets_{0} {}
+WordVocabulary::WordVocabulary() : slots_(1024, Slot{0, kNone, 0}), mask_(1023), offsets_{0} {}
 
 uint32_t WordVocabulary::Find(std::string_view text, uint64_t hash) const {
   for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
@@ -22,7 +22,7 @@ uint32_t WordVocabulary::Intern(std::string_view text, uint64_t hash) {
   const uint32_t id = static_cast<uint32_t>(size());
   texts_.append(text);
   offsets_.push_back(texts_.size());
-  slots_[i] = Slot{hash, id};
+  slots_[i] = Slot{hash, id, static_cast<uint32_t>(std::min<size_t>(text.size(), UINT32_MAX))};
   if (size() * 4 >= slots_.size() * 3) Grow();  // keep the load under 3/4
   return id;
 }
@@ -36,7 +36,7 @@ size_t WordVocabulary::memory_bytes() const {
 }
 
 void WordVocabulary::Grow() {
-  std::vector<Slot> old(slots_.size() * 2, Slot{0, kNone});
+  std::vector<Slot> old(slots_.size() * 2, Slot{0, kNone, 0});
   old.swap(slots_);
   mask_ = slots_.size() - 1;
   for (const Slot& s : old) {
