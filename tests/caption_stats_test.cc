@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "capsfusion/caption_stats.h"
+#include "capsfusion/tokenizer.h"
 #include "report/caption_words.h"
 #include "report/histograms.h"
 #include "report/html_escape.h"
@@ -82,6 +83,23 @@ TEST(CaptionWordsTest, AnyBytesAreSafe) {
     EXPECT_LE(x.end, junk.size());
   }
   EXPECT_EQ(w.back().text, "end");
+}
+
+TEST(ApproximateTokenCountTest, EqualsTheEncodedLength) {
+  auto tok = MakeApproximateTokenizer();
+  uint64_t x = 88172645463325252ULL;
+  const std::string alphabet = "ab Z9.,-\xC3\xA9 xyzQ";
+  for (int n = 0; n < 300; ++n) {
+    std::string s;
+    for (int i = 0; i < n % 40; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      s.push_back(alphabet[x % alphabet.size()]);
+    }
+    EXPECT_EQ(tok->CountTokens(s, false), tok->Encode(s, false).size()) << s;
+    EXPECT_EQ(tok->CountTokens(s, true), tok->Encode(s, true).size()) << s;
+  }
 }
 
 TEST(HistogramTest, CountPercentilesAreNearestRank) {

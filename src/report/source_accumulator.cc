@@ -30,7 +30,9 @@ void SourceAccumulator::Add(const std::vector<CaptionWord>& words, const std::ve
   // Trigrams by hash: equal hashes are taken as equal trigrams (64 bits).
   scratch_.clear();
   for (size_t i = 0; i + 2 < ids.size(); ++i) {
-    scratch_.emplace_back(TrigramCounter::Hash({ids[i], ids[i + 1], ids[i + 2]}), static_cast<uint32_t>(i));
+    const uint64_t h = TrigramCounter::Hash({ids[i], ids[i + 1], ids[i + 2]});
+    top_trigrams_.Prefetch(h);
+    scratch_.emplace_back(h, static_cast<uint32_t>(i));
   }
   trigrams_ += scratch_.size();
   std::sort(scratch_.begin(), scratch_.end());
