@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "capsfusion/caption_stats.h"
+#include "capsfusion/reader.h"
 #include "capsfusion/tokenizer.h"
 #include "report/caption_words.h"
 #include "report/histograms.h"
@@ -294,6 +295,44 @@ TEST(StatsCollectorTest, EmptyInputGivesAnEmptyReport) {
   EXPECT_EQ(j["rows"], 0);
   EXPECT_NE(StatsReportHtml(r, "empty").find("No captions"), std::string::npos);
   EXPECT_FALSE(StatsReportText(r).empty());
+}
+
+TEST(StatsCollectorTest, EvalPerItemObjectsAreMetrics) {
+  const StatsReport r = CollectRows(
+      {MakeRecord({{"id", Q("a")}, {"capsfusion", R"({"bleu_1": 0.5, "cider_d": 1.5})"}}),
+       MakeRecord({{"id", Q("b")}, {"capsfusion", R"({"bleu_1": 0.7, "cider_d": 0.5})"}})});
+  ASSERT_EQ(r.metrics.size(), 2u);
+  EXPECT_EQ(r.metrics[0].name, "capsfusion.bleu_1");
+  EXPECT_DOUBLE_EQ(r.metrics[0].mean, 0.6);
+  EXPECT_EQ(r.metrics[1].name, "capsfusion.cider_d");
+  EXPECT_TRUE(r.sources.empty());  // no caption field holds a string
+}
+
+TEST(StatsSharedDataTest, RetentionMatchesTheFusionMetricsOnDev) {
+  const std::string dev = testing::SharedData("capsfusion/dev.json");
+  if (dev.empty()) GTEST_SKIP() << testing::SharedMissing("capsfusion/dev.json");
+  StatsOptions o;
+  o.fused_field = "capsfuion_official";
+  StatsCollector c(o);
+  ReaderOptions ro;
+  c.ConfigureReader(&ro);
+  auto reader = RecordReader::Open(dev, ro);
+  ASSERT_TRUE(reader.ok());
+  Record rec;
+  Reject rej;
+  while ((*reader)->Next(&rec, &rej) == RecordReader::Result::kRecord) c.Add(rec);
+  const StatsReport r = c.Report();
+  EXPECT_EQ(r.rows, 1000u);
+  ASSERT_TRUE(r.retention.measured);
+  // docs/metrics.md, "Reference figures on dev.json".
+  EXPECT_NEAR(r.retention.raw, 0.889, 0.0005);
+  EXPECT_NEAR(r.retention.proper, 0.922, 0.0005);
+  EXPECT_EQ(r.retention.proper_rows, 908u);
+  EXPECT_EQ(r.retention.number_rows, 419u);
+  EXPECT_NEAR(r.retention.synthetic, 0.790, 0.0005);
+  EXPECT_EQ(r.retention.prompt_leaks, 42u);
+  EXPECT_EQ(r.sources.size(), 3u);
+  EXPECT_NEAR(Source(r, "fused").words.mean, 23.3, 0.05);
 }
 
 TEST(StatsReportTest, JsonTextAndHtmlAgreeAndEscape) {

@@ -27,7 +27,7 @@ struct StatsOptions {
   std::string qc_field = "qc_reasons";         //!< QC reasons: a JSON array of strings, a string, or null
   //! Per-row metric fields. Empty: every top-level numeric field and every
   //! number one level inside an object field ("eval.cider_d"), except the
-  //! caption, QC and id fields, up to max_auto_metrics names.
+  //! QC and id fields, up to max_auto_metrics names.
   std::vector<std::string> metric_fields;
   size_t max_auto_metrics = 32;
   std::string id_field;            //!< left out of the automatic metrics

@@ -158,14 +158,10 @@ struct StatsCollector::Impl {
     ++metric_invalid[slot];
   }
 
-  bool IsNamedField(const std::string& name) const {
-    if (name == options.raw_field || name == options.synthetic_field || name == options.fused_field ||
-        name == options.qc_field || name == options.id_field) {
-      return true;
-    }
-    return std::find(options.reference_fields.begin(), options.reference_fields.end(), name) !=
-           options.reference_fields.end();
-  }
+  // Fields never taken as automatic metrics. Caption fields hold strings and
+  // are skipped as such; an object under a caption name (eval --per-item
+  // writes {"capsfusion": {"bleu_1": ...}}) does hold metrics.
+  bool IsNamedField(const std::string& name) const { return name == options.qc_field || name == options.id_field; }
 
   void AddMetrics(const Record& rec) {
     if (!options.metric_fields.empty()) {

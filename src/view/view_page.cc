@@ -106,6 +106,7 @@ article.row.focus { border-color:#0f766e; box-shadow:0 0 0 2px #99f6e4; }
 .w-both { background:#e3edc9; box-shadow:inset 0 -2px 0 #7c9a3c; }
 .w-neither { background:#fce7f3; box-shadow:inset 0 -2px 0 #db2777; }
 .w-kept { }
+mark { background:#fef08a; color:inherit; border-radius:2px; box-shadow:0 0 0 1px #facc15; }
 .w-dropped { color:#9ca3af; text-decoration:line-through; text-decoration-color:#d1d5db; }
 #legend .w-kept { border:1px solid var(--line); }
 table.fields { border-collapse:collapse; width:100%; margin-top:10px; font-size:12px; }

@@ -50,17 +50,48 @@ const char* ViewerScript() {
     s.className = isError ? 'error' : '';
   }
 
+  const asciiLower = (t) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  let highlight = '';  // the search text (ASCII-lowercased), marked in captions
+
+  // Ranges [from, to) of `text` that match the search, as the server matches.
+  function matches(text) {
+    const out = [];
+    if (!highlight) return out;
+    const lower = asciiLower(text);
+    for (let i = lower.indexOf(highlight); i >= 0; i = lower.indexOf(highlight, i + highlight.length)) {
+      out.push([i, i + highlight.length]);
+    }
+    return out;
+  }
+
+  // Appends `t` (which starts at `at` in the caption) to `parent`, the parts
+  // inside search matches wrapped in <mark>.
+  function appendMarked(parent, t, at, ranges) {
+    let i = 0;
+    for (const [from, to] of ranges) {
+      const a = Math.max(from - at, i), b = Math.min(to - at, t.length);
+      if (b <= a) continue;
+      if (a > i) parent.appendChild(document.createTextNode(t.slice(i, a)));
+      parent.appendChild(el('mark', null, t.slice(a, b)));
+      i = b;
+    }
+    if (i < t.length) parent.appendChild(document.createTextNode(t.slice(i)));
+  }
+
   function fillSegments(p, segs, text) {
-    if (!Array.isArray(segs) || segs.length === 0) { p.textContent = text; return; }
+    if (!Array.isArray(segs) || segs.length === 0) segs = [[text, '']];
+    const ranges = matches(String(text));
+    let at = 0;
     for (const seg of segs) {
       const t = String(seg[0]), c = String(seg[1] || '');
+      let parent = p;
       if (c) {
-        const s = el('span', 'w w-' + c.replace(/[^a-z]/g, ''), t);
-        s.title = TITLES[c] || '';
-        p.appendChild(s);
-      } else {
-        p.appendChild(document.createTextNode(t));
+        parent = el('span', 'w w-' + c.replace(/[^a-z]/g, ''));
+        parent.title = TITLES[c] || '';
+        p.appendChild(parent);
       }
+      appendMarked(parent, t, at, ranges);
+      at += t.length;
     }
   }
 
@@ -189,6 +220,7 @@ const char* ViewerScript() {
 
   async function search(p, gen) {
     const q = queryOf(p);
+    highlight = asciiLower(p.get('q') || '');
     const start = parseInt(p.get('cursor') || '0', 10) || 0;
     let cursor = start;
     const rows = [];
@@ -228,6 +260,7 @@ const char* ViewerScript() {
 
   async function render() {
     const gen = ++generation;
+    highlight = '';
     const p = state();
     syncControls(p);
     try {

@@ -56,6 +56,8 @@ try {
   check(shown.length === 20 && shown.every((i) => i % 5 === 1), 'search "tokyo" lists only Tokyo rows');
   const texts = await page.$$eval('article.row', (a) => a.map((x) => x.textContent.toLowerCase()));
   check(texts.every((t) => t.includes('tokyo')), 'every match holds the text');
+  const marks = await page.$$eval('article.row mark', (m) => m.map((x) => x.textContent));
+  check(marks.length >= 40 && marks.every((m) => m === 'Tokyo'), `search matches are marked (${marks.length})`);
   await shot(page, 'viewer-search.png');
   await page.click('#next');
   await page.waitForFunction(() => location.hash.includes('cursor='));
