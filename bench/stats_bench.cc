@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capsfusion/caption_stats.h"
@@ -116,10 +117,11 @@ struct Timing {
   uint64_t vocabulary = 0;
 };
 
-Timing Run(const std::string& path, int mode) {
+Timing Run(const std::string& path, int mode, size_t threads) {
   // mode 0: read only; 1: stats without retention; 2: every statistic.
   StatsOptions so;
   so.retention = mode == 2;
+  so.threads = threads;
   StatsCollector collector(so);
   ReaderOptions ro;
   collector.ConfigureReader(&ro);
@@ -170,10 +172,22 @@ int main(int argc, char** argv) {
   std::printf("stats_bench: %llu generated rows, %.1f MB of JSONL\n", static_cast<unsigned long long>(rows), mb);
   std::printf("%-34s %8s %12s %10s %8s %14s %12s\n", "pass", "seconds", "rows/s", "MB/s", "CPU s", "rows/CPU s",
               "vocabulary");
-  const char* names[] = {"read only", "stats, no per-row fusion metrics", "stats, everything"};
-  for (int mode = 0; mode < 3; ++mode) {
-    const Timing t = Run(path, mode);
-    std::printf("%-34s %8.2f %12.0f %10.1f %8.2f %14.0f %12llu\n", names[mode], t.seconds, t.rows / t.seconds,
+  const size_t threads = std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  struct Pass {
+    const char* name;
+    int mode;
+    size_t threads;
+  };
+  const std::string many = std::to_string(threads) + " threads";
+  const Pass passes[] = {{"read only", 0, 1},
+                         {"stats w/o fusion metrics, 1 thread", 1, 1},
+                         {"stats w/o fusion metrics, auto", 1, threads},
+                         {"stats, everything, 1 thread", 2, 1},
+                         {"stats, everything, auto", 2, threads}};
+  std::printf("(auto: %s for the per-caption statistics, plus one for the fusion metrics)\n", many.c_str());
+  for (const Pass& p : passes) {
+    const Timing t = Run(path, p.mode, p.threads);
+    std::printf("%-34s %8.2f %12.0f %10.1f %8.2f %14.0f %12llu\n", p.name, t.seconds, t.rows / t.seconds,
                 mb / t.seconds, t.cpu, t.rows / t.cpu, static_cast<unsigned long long>(t.vocabulary));
   }
   std::printf("peak RSS %ld MB\n", PeakRssMb());

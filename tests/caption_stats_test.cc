@@ -258,6 +258,42 @@ TEST(StatsCollectorTest, HandMadeRowsHaveKnownCounts) {
   EXPECT_DOUBLE_EQ(r.metrics[1].max, 2.0);
 }
 
+TEST(StatsCollectorTest, ThreadsDoNotChangeTheReport) {
+  std::vector<Record> rows;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  auto rnd = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const char* words[] = {"Paris", "tower", "a", "the", "red", "car", "2019", "Nike", "shoe", "of", "in", "dog"};
+  auto caption = [&](int n) {
+    std::string c;
+    for (int i = 0; i < n; ++i) c += std::string(i ? " " : "") + words[rnd() % 12] + (rnd() % 5 ? "" : std::to_string(rnd() % 50));
+    return c;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<std::pair<std::string, std::string>> f = {{"laion_2b", Q(caption(3 + i % 9))},
+                                                          {"laion_coco", Q(caption(5))},
+                                                          {"capsfusion", Q(caption(12))}};
+    if (i % 7 == 0) f.pop_back();
+    if (i % 3 == 0) f.push_back({"qc_reasons", R"(["short"])"});
+    rows.push_back(MakeRecord(f));
+    if (i % 7 == 0) rows.back().references = {""};
+  }
+  std::string reports[3];
+  for (size_t threads : {1, 2, 3}) {
+    StatsOptions o;
+    o.threads = threads;
+    reports[threads - 1] = StatsReportJson(CollectRows(rows, o));
+  }
+  EXPECT_EQ(reports[0], reports[1]);
+  EXPECT_EQ(reports[0], reports[2]);
+  auto j = nlohmann::json::parse(reports[0]);
+  EXPECT_EQ(j["sources"][2]["rows"], 5000 - 715);
+}
+
 TEST(StatsCollectorTest, NamedMetricFieldsCountNonNumbers) {
   StatsOptions o;
   o.metric_fields = {"score", "eval.cider"};

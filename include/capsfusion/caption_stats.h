@@ -5,8 +5,8 @@
 // per-row retention (the fusion metrics of docs/metrics.md), QC reasons and
 // per-row metric fields. docs/stats-and-view.md defines every number.
 //
-// StatsCollector streams: memory is bounded except for the vocabulary (one id
-// per distinct word, shared by all sources).
+// StatsCollector streams: memory is bounded except for the vocabularies (one
+// id per distinct word and thread, shared by all sources).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +35,10 @@ struct StatsOptions {
   size_t top_trigrams = 15;        //!< most frequent caption-level trigrams listed per source
   size_t trigram_capacity = 1 << 15;  //!< trigrams counted exactly per source before summarising
   bool retention = true;           //!< per-row fusion metrics (raw, synthetic and fused present)
+  //! Threads for the per-caption statistics (0: up to 4, by the machine).
+  //! Every count is the same whatever the number; only the approximate
+  //! trigram counts of very large corpora may differ slightly.
+  size_t threads = 0;
 };
 
 //! One bar of a histogram: values in [lo, hi).

@@ -16,6 +16,14 @@ void CountHistogram::Add(uint64_t value) {
   sum_ += value;
 }
 
+void CountHistogram::Merge(const CountHistogram& other) {
+  if (dense_.size() < other.dense_.size()) dense_.resize(other.dense_.size(), 0);
+  for (size_t v = 0; v < other.dense_.size(); ++v) dense_[v] += other.dense_[v];
+  for (const auto& [v, c] : other.sparse_) sparse_[v] += c;
+  count_ += other.count_;
+  sum_ += other.sum_;
+}
+
 uint64_t CountHistogram::min() const {
   for (size_t v = 0; v < dense_.size(); ++v) {
     if (dense_[v]) return v;

@@ -15,6 +15,8 @@ namespace capsfusion::report {
 class CountHistogram {
  public:
   void Add(uint64_t value);
+  //! Adds every value of `other`.
+  void Merge(const CountHistogram& other);
   uint64_t count() const { return count_; }
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }
   uint64_t sum() const { return sum_; }

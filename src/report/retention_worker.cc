@@ -16,45 +16,16 @@ std::vector<StatsBin> TenthBins(const uint64_t* bins) {
 
 }  // namespace
 
-RetentionWorker::RetentionWorker() { filling_.reserve(kBatch); }
-
-RetentionWorker::~RetentionWorker() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    closing_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+RetentionWorker::RetentionWorker() : worker_([this](std::vector<Triplet>& batch) { Measure(batch); }, 4) {
+  filling_.reserve(kBatch);
 }
 
-void RetentionWorker::Add(const std::string& raw, const std::string& synthetic, const std::string& fused) {
-  filling_.push_back(Triplet{raw, synthetic, fused});
+void RetentionWorker::Add(std::string_view raw, std::string_view synthetic, std::string_view fused) {
+  filling_.push_back(Triplet{std::string(raw), std::string(synthetic), std::string(fused)});
   if (filling_.size() < kBatch) return;
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-  cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
-  queue_.push_back(std::move(filling_));
+  worker_.Push(std::move(filling_));
   filling_ = std::vector<Triplet>();
   filling_.reserve(kBatch);
-  lock.unlock();
-  cv_.notify_all();
-}
-
-void RetentionWorker::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // closing
-    std::vector<Triplet> batch = std::move(queue_.front());
-    queue_.pop_front();
-    busy_ = true;
-    lock.unlock();
-    cv_.notify_all();
-    Measure(batch);
-    lock.lock();
-    busy_ = false;
-    cv_.notify_all();
-  }
 }
 
 void RetentionWorker::Measure(const std::vector<Triplet>& batch) {
@@ -67,10 +38,7 @@ void RetentionWorker::Measure(const std::vector<Triplet>& batch) {
 }
 
 void RetentionWorker::Summarise(RetentionSummary* t) {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
-  }
+  worker_.Drain();
   // The worker is idle: measure the partial batch here, in order.
   Measure(filling_);
   filling_.clear();

@@ -5,28 +5,22 @@
 // src/report.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "capsfusion/caption_stats.h"
 #include "capsfusion/fusion_metrics.h"
+#include "report/batch_worker.h"
 
 namespace capsfusion::report {
 
 class RetentionWorker {
  public:
   RetentionWorker();
-  ~RetentionWorker();
-  RetentionWorker(const RetentionWorker&) = delete;
-  RetentionWorker& operator=(const RetentionWorker&) = delete;
 
   //! Queues one triplet (copied).
-  void Add(const std::string& raw, const std::string& synthetic, const std::string& fused);
+  void Add(std::string_view raw, std::string_view synthetic, std::string_view fused);
   //! Waits for everything queued, then fills `*out` (measured stays false
   //! when no triplet was added).
   void Summarise(RetentionSummary* out);
@@ -36,20 +30,13 @@ class RetentionWorker {
     std::string raw, synthetic, fused;
   };
   static constexpr size_t kBatch = 2048;
-  static constexpr size_t kMaxQueued = 4;  // batches waiting: bounds the memory held
-  void Run();
   void Measure(const std::vector<Triplet>& batch);
 
-  std::vector<Triplet> filling_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::vector<Triplet>> queue_;
-  bool busy_ = false;
-  bool closing_ = false;
-  std::thread thread_;
   // Written by the worker only, read after a drain.
   FusionCorpusMetrics metrics_;
   uint64_t raw_bins_[10] = {}, synthetic_bins_[10] = {};
+  std::vector<Triplet> filling_;
+  BatchWorker<std::vector<Triplet>> worker_;  // last: stopped before the members it uses go
 };
 
 }  // namespace capsfusion::report

@@ -49,6 +49,27 @@ void SourceAccumulator::Add(const std::vector<CaptionWord>& words, const std::ve
   rows_with_repeat_ += repeated > 0;
 }
 
+void SourceAccumulator::Merge(const SourceAccumulator& o, const std::vector<uint32_t>& remap) {
+  rows_ += o.rows_;
+  empty_ += o.empty_;
+  words_.Merge(o.words_);
+  tokens_.Merge(o.tokens_);
+  for (size_t id = 0; id < o.counts_.size(); ++id) {
+    if (o.counts_[id] == 0) continue;
+    const uint32_t to = remap[id];
+    if (to >= counts_.size()) counts_.resize(std::max<size_t>(to + 1, counts_.size() * 3 / 2), 0);
+    counts_[to] += o.counts_[id];
+  }
+  proper_ += o.proper_;
+  numbers_ += o.numbers_;
+  rows_with_proper_ += o.rows_with_proper_;
+  rows_with_number_ += o.rows_with_number_;
+  trigrams_ += o.trigrams_;
+  repeated_ += o.repeated_;
+  rows_with_repeat_ += o.rows_with_repeat_;
+  top_trigrams_.Merge(o.top_trigrams_, remap);
+}
+
 void SummariseLengths(const CountHistogram& h, LengthSummary* out) {
   out->count = h.count();
   out->mean = h.mean();

@@ -28,6 +28,9 @@ class SourceAccumulator {
   void Add(const std::vector<CaptionWord>& words, const std::vector<uint32_t>& ids,
            const std::vector<uint8_t>& kinds, uint64_t tokens);
 
+  //! Adds everything `other` counted; its word id i is remap[i] here.
+  void Merge(const SourceAccumulator& other, const std::vector<uint32_t>& remap);
+
   //! Occurrences per vocabulary id (shorter than the vocabulary when the
   //! last ids never occurred in this source).
   const std::vector<uint64_t>& counts() const { return counts_; }

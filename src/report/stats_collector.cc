@@ -1,6 +1,7 @@
-// StatsCollector: routes each row's captions to their source accumulators and
-// gathers what spans sources (vocabulary overlap, word origin, retention), the
-// QC reasons and the per-row metrics.
+// StatsCollector: packs each row's captions into batches for the shards
+// (report/stats_shard.h), which run on threads, measures retention on a worker
+// of its own, counts QC reasons and per-row metrics itself, and merges it all
+// into one report.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -13,8 +14,12 @@
 #include "report/histograms.h"
 #include "report/qc_reasons.h"
 #include "report/retention_worker.h"
+#include "report/batch_worker.h"
+#include "report/caption_batch.h"
 #include "report/source_accumulator.h"
+#include "report/stats_shard.h"
 #include "report/word_vocabulary.h"
+#include <thread>
 
 
 
@@ -22,7 +27,13 @@ namespace capsfusion {
 
 namespace {
 
-constexpr size_t kRaw = 0, kSynthetic = 1, kFused = 2, kFirstReference = 3;
+using report::kFirstReferenceSource;
+using report::kFusedSource;
+using report::kRawSource;
+using report::kSyntheticSource;
+
+constexpr size_t kBatchRows = 1024;
+constexpr size_t kBatchBytes = 1 << 20;
 
 // Decodes a JSON string value; false for any other JSON text.
 bool DecodeJsonString(const std::string& json, std::string* out) {
@@ -39,20 +50,18 @@ bool IsJsonString(const Field* f) { return f != nullptr && !f->json.empty() && f
 
 struct StatsCollector::Impl {
   StatsOptions options;
-  report::WordVocabulary vocab;
-  report::CaptionWordSplitter splitter;
-  std::unique_ptr<Tokenizer> tokenizer = MakeApproximateTokenizer();
-  std::vector<report::SourceAccumulator> sources;
-  std::vector<bool> seen;       // per source: present in at least one row
-  // Per word id: kLooked once classified, then kStop and kCommon as they apply.
-  enum : uint8_t { kLooked = 1, kStop = 2, kCommon = 4 };
-  std::vector<uint8_t> classes;
-  std::vector<uint32_t> ids;    // scratch
-  std::vector<uint8_t> kinds;   // scratch
-  std::vector<uint32_t> raw_ids, synthetic_ids;  // sorted, distinct
-  std::string text;             // scratch
+  std::vector<std::pair<std::string, std::string>> source_names;  // (role, field) per slot
+  std::vector<bool> seen;  // per source: present in at least one row
+  // Shard i takes batches i, i + n, i + 2n, ...: the split, and so the
+  // report, depends only on the number of threads, never on timing.
+  std::vector<std::unique_ptr<report::StatsShard>> shards;
+  std::vector<std::unique_ptr<report::BatchWorker<report::CaptionBatch>>> workers;  // empty: shard 0 inline
+  size_t next_shard = 0;
+  report::CaptionBatch batch;
+  std::vector<const std::string*> captions;  // scratch: one per source
+  std::string decoded;                       // scratch
+  std::vector<std::string> decoded_refs;     // scratch
   uint64_t rows = 0;
-  OriginSummary origin;
   report::RetentionWorker retention;
   QcSummary qc;
   std::map<std::string, uint64_t> qc_reasons;
@@ -62,64 +71,23 @@ struct StatsCollector::Impl {
   std::vector<uint64_t> metric_invalid;
   std::map<std::string, size_t> metric_index;
 
-  uint8_t Classes(uint32_t id) {
-    if (id >= classes.size()) classes.resize(std::max<size_t>(id + 1, classes.size() * 3 / 2), 0);
-    uint8_t& c = classes[id];
-    if (c == 0) {
-      const std::string_view w = vocab.Text(id);
-      c = kLooked | (report::IsStopword(w) ? kStop : 0) | (report::IsCommonWord(w) ? kCommon : 0);
-    }
-    return c;
-  }
-  bool IsStop(uint32_t id) { return (Classes(id) & kStop) != 0; }
+  ~Impl() { workers.clear(); }  // stop the threads before the shards go
 
-  // Splits and counts one caption of source `s`; leaves its ids in `ids`.
-  void AddCaption(size_t s, const std::string& caption) {
-    const auto& words = splitter.Split(caption);
-    ids.resize(words.size());
-    kinds.resize(words.size());
-    const bool title_case = splitter.title_case();
-    for (size_t i = 0; i < words.size(); ++i) {
-      const report::CaptionWord& w = words[i];
-      ids[i] = vocab.Intern(w.text, w.hash);
-      uint8_t kind = report::SourceAccumulator::kOther;
-      if (report::IsNumberWord(w)) {
-        kind = report::SourceAccumulator::kNumber;
-      } else if (w.capitalised) {
-        const uint8_t c = Classes(ids[i]);
-        if (report::IsProperWord(w, title_case, (c & kStop) != 0, (c & kCommon) != 0)) {
-          kind = report::SourceAccumulator::kProper;
-        }
-      }
-      kinds[i] = kind;
+  void Dispatch() {
+    if (batch.rows() == 0) return;
+    const size_t k = next_shard;
+    next_shard = (next_shard + 1) % shards.size();
+    if (workers.empty()) {
+      shards[k]->Process(batch);
+    } else {
+      workers[k]->Push(std::move(batch));
     }
-    sources[s].Add(words, ids, kinds, tokenizer->CountTokens(caption, false));
-    seen[s] = true;
+    batch = report::CaptionBatch(source_names.size());
   }
 
-  static void SortedDistinct(const std::vector<uint32_t>& in, std::vector<uint32_t>* out) {
-    out->assign(in.begin(), in.end());
-    std::sort(out->begin(), out->end());
-    out->erase(std::unique(out->begin(), out->end()), out->end());
-  }
-
-  void AddOrigin() {
-    ++origin.rows;
-    for (uint32_t id : ids) {
-      if (IsStop(id)) continue;
-      const bool r = std::binary_search(raw_ids.begin(), raw_ids.end(), id);
-      const bool y = std::binary_search(synthetic_ids.begin(), synthetic_ids.end(), id);
-      ++origin.words;
-      if (r && y) {
-        ++origin.from_both;
-      } else if (r) {
-        ++origin.from_raw;
-      } else if (y) {
-        ++origin.from_synthetic;
-      } else {
-        ++origin.from_neither;
-      }
-    }
+  void Drain() {
+    Dispatch();
+    for (auto& w : workers) w->Drain();
   }
 
   void AddQc(const Field* f) {
@@ -203,13 +171,25 @@ struct StatsCollector::Impl {
 StatsCollector::StatsCollector(StatsOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.options = std::move(options);
-  const size_t cap = m.options.trigram_capacity;
-  m.sources.emplace_back("raw", m.options.raw_field, cap);
-  m.sources.emplace_back("synthetic", m.options.synthetic_field, cap);
-  m.sources.emplace_back("fused", m.options.fused_field, cap);
-  for (const auto& r : m.options.reference_fields) m.sources.emplace_back("reference", r, cap);
-  m.seen.assign(m.sources.size(), false);
+  m.source_names = {{"raw", m.options.raw_field}, {"synthetic", m.options.synthetic_field}, {"fused", m.options.fused_field}};
+  for (const auto& r : m.options.reference_fields) m.source_names.emplace_back("reference", r);
+  m.seen.assign(m.source_names.size(), false);
+  m.captions.assign(m.source_names.size(), nullptr);
+  m.decoded_refs.resize(m.source_names.size());
+  m.batch = report::CaptionBatch(m.source_names.size());
   m.qc.field = m.options.qc_field;
+  size_t threads = m.options.threads;
+  if (threads == 0) threads = std::min<size_t>(4, std::max(1u, std::thread::hardware_concurrency()));
+  for (size_t i = 0; i < threads; ++i) {
+    m.shards.push_back(std::make_unique<report::StatsShard>(m.source_names, m.options.trigram_capacity));
+  }
+  if (threads > 1) {
+    for (size_t i = 0; i < threads; ++i) {
+      report::StatsShard* shard = m.shards[i].get();
+      m.workers.push_back(std::make_unique<report::BatchWorker<report::CaptionBatch>>(
+          [shard](report::CaptionBatch& b) { shard->Process(b); }));
+    }
+  }
 }
 
 StatsCollector::~StatsCollector() = default;
@@ -233,65 +213,79 @@ void StatsCollector::Add(const Record& rec) {
   // The reader fills references with fused + reference captions when it was
   // configured by ConfigureReader(); otherwise the fields are decoded here.
   const bool mapped = rec.references.size() == 1 + o.reference_fields.size();
-  auto caption = [&](size_t s, const std::string& field, const std::string* normalised) -> const std::string* {
-    const Field* f = rec.Find(field);
-    if (!IsJsonString(f)) return nullptr;
-    if (normalised != nullptr) return normalised;
-    return DecodeJsonString(f->json, &m.text) ? &m.text : nullptr;
-  };
-
-  const std::string* raw = caption(kRaw, o.raw_field, &rec.raw);
-  const std::string* syn = caption(kSynthetic, o.synthetic_field, &rec.synthetic);
-  bool have_raw = false, have_syn = false;
-  if (raw != nullptr) {
-    m.AddCaption(kRaw, *raw);
-    Impl::SortedDistinct(m.ids, &m.raw_ids);
-    have_raw = true;
-  }
-  if (syn != nullptr) {
-    m.AddCaption(kSynthetic, *syn);
-    Impl::SortedDistinct(m.ids, &m.synthetic_ids);
-    have_syn = true;
-  }
-  const std::string* fused = caption(kFused, o.fused_field, mapped ? &rec.references[0] : nullptr);
-  if (fused != nullptr) {
-    std::string fused_text = *fused;  // m.text is reused below
-    m.AddCaption(kFused, fused_text);
-    if (have_raw && have_syn) {
-      m.AddOrigin();
-      if (o.retention) m.retention.Add(*raw, *syn, fused_text);
+  for (size_t s = 0; s < m.source_names.size(); ++s) {
+    const Field* f = rec.Find(m.source_names[s].second);
+    const std::string*& c = m.captions[s];
+    c = nullptr;
+    if (!IsJsonString(f)) continue;
+    if (s == kRawSource) {
+      c = &rec.raw;
+    } else if (s == kSyntheticSource) {
+      c = &rec.synthetic;
+    } else if (mapped) {
+      c = &rec.references[s - kFusedSource];
+    } else if (DecodeJsonString(f->json, &m.decoded_refs[s])) {
+      c = &m.decoded_refs[s];
     }
+    if (c != nullptr) m.seen[s] = true;
   }
-  for (size_t i = 0; i < o.reference_fields.size(); ++i) {
-    const std::string* ref = caption(kFirstReference + i, o.reference_fields[i], mapped ? &rec.references[1 + i] : nullptr);
-    if (ref != nullptr) m.AddCaption(kFirstReference + i, *ref);
+  m.batch.AddRow(m.captions.data());
+  if (o.retention && m.captions[kRawSource] && m.captions[kSyntheticSource] && m.captions[kFusedSource]) {
+    m.retention.Add(*m.captions[kRawSource], *m.captions[kSyntheticSource], *m.captions[kFusedSource]);
   }
+  if (m.batch.rows() >= kBatchRows || m.batch.bytes() >= kBatchBytes) m.Dispatch();
   if (const Field* f = rec.Find(o.qc_field); f != nullptr && !o.qc_field.empty()) m.AddQc(f);
   m.AddMetrics(rec);
 }
 
 StatsReport StatsCollector::Report() const {
   Impl& m = *impl_;
+  m.Drain();
   StatsReport r;
   r.rows = m.rows;
-  r.vocabulary = m.vocab.size();
-  std::vector<bool> stopword(m.vocab.size());
-  for (size_t id = 0; id < stopword.size(); ++id) stopword[id] = m.IsStop(static_cast<uint32_t>(id));
+  // One vocabulary for all shards; each shard's ids map into it.
+  report::WordVocabulary vocab;
+  std::vector<std::vector<uint32_t>> remap(m.shards.size());
+  for (size_t k = 0; k < m.shards.size(); ++k) {
+    const report::WordVocabulary& v = m.shards[k]->vocab();
+    remap[k].resize(v.size());
+    for (uint32_t id = 0; id < v.size(); ++id) {
+      const std::string_view w = v.Text(id);
+      remap[k][id] = vocab.Intern(w, report::WordHash(w));
+    }
+  }
+  r.vocabulary = vocab.size();
+  std::vector<report::SourceAccumulator> sources;
+  for (size_t s = 0; s < m.source_names.size(); ++s) {
+    sources.emplace_back(m.source_names[s].first, m.source_names[s].second, m.options.trigram_capacity);
+    for (size_t k = 0; k < m.shards.size(); ++k) sources[s].Merge(m.shards[k]->sources()[s], remap[k]);
+  }
+  for (const auto& shard : m.shards) {
+    const OriginSummary& o = shard->origin();
+    r.origin.rows += o.rows;
+    r.origin.words += o.words;
+    r.origin.from_raw += o.from_raw;
+    r.origin.from_synthetic += o.from_synthetic;
+    r.origin.from_both += o.from_both;
+    r.origin.from_neither += o.from_neither;
+  }
+  std::vector<bool> stopword(vocab.size());
+  for (size_t id = 0; id < stopword.size(); ++id) stopword[id] = report::IsStopword(vocab.Text(static_cast<uint32_t>(id)));
   std::vector<size_t> present;
-  for (size_t s = 0; s < m.sources.size(); ++s) {
+  for (size_t s = 0; s < sources.size(); ++s) {
     if (!m.seen[s]) continue;
     present.push_back(s);
-    r.sources.push_back(m.sources[s].Summary(m.vocab, stopword, m.options.top_words, m.options.top_trigrams));
+    r.sources.push_back(sources[s].Summary(vocab, stopword, m.options.top_words, m.options.top_trigrams));
   }
   auto label = [&](size_t s) {
-    return s >= kFirstReference ? "ref:" + m.sources[s].field() : m.sources[s].role();
+    return s >= kFirstReferenceSource ? "ref:" + sources[s].field() : sources[s].role();
   };
   auto overlap = [&](size_t a, size_t b) {
     OverlapSummary o;
     o.from = label(a);
     o.to = label(b);
-    const auto& ca = m.sources[a].counts();
-    const auto& cb = m.sources[b].counts();
+    const auto& ca = sources[a].counts();
+    const auto& cb = sources[b].counts();
     uint64_t occurrences = 0, shared_occurrences = 0;
     for (size_t id = 0; id < ca.size(); ++id) {
       if (ca[id] == 0) continue;
@@ -310,13 +304,12 @@ StatsReport StatsCollector::Report() const {
   for (size_t a : present) {
     for (size_t b : present) {
       if (a == b) continue;
-      const bool to_fused = b == kFused;
-      const bool raw_syn = (a == kRaw && b == kSynthetic) || (a == kSynthetic && b == kRaw);
-      const bool fused_to_ref = a == kFused && b >= kFirstReference;
+      const bool to_fused = b == kFusedSource;
+      const bool raw_syn = (a == kRawSource && b == kSyntheticSource) || (a == kSyntheticSource && b == kRawSource);
+      const bool fused_to_ref = a == kFusedSource && b >= kFirstReferenceSource;
       if (to_fused || raw_syn || fused_to_ref) r.overlaps.push_back(overlap(a, b));
     }
   }
-  r.origin = m.origin;
 
   m.retention.Summarise(&r.retention);
 

@@ -41,6 +41,17 @@ void TrigramCounter::Prune() {
   error_ += cut;
 }
 
+void TrigramCounter::Merge(const TrigramCounter& other, const std::vector<uint32_t>& remap) {
+  const uint64_t total = total_ + other.total_;
+  for (const Slot& s : other.slots_) {
+    if (s.count == 0) continue;
+    const Trigram t{remap[s.words[0]], remap[s.words[1]], remap[s.words[2]]};
+    Add(t, Hash(t), s.count);
+  }
+  total_ = total;  // Add() counted the merged occurrences again
+  error_ += other.error_;
+}
+
 std::vector<TrigramCounter::Entry> TrigramCounter::Top(size_t n) const {
   std::vector<Entry> all;
   for (const Slot& s : slots_) {

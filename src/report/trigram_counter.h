@@ -21,22 +21,31 @@ class TrigramCounter {
 
   //! Counts one occurrence of `t`.
   void Add(const Trigram& t) { Add(t, Hash(t)); }
-  //! The same with Hash(t) already known.
-  void Add(const Trigram& t, uint64_t h) {
-    ++total_;
+  //! The same with Hash(t) already known; `n` occurrences at once.
+  void Add(const Trigram& t, uint64_t h, uint32_t n = 1) {
+    total_ += n;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.count == 0) {
-        s = Slot{t, 1};
+        s = Slot{t, n};
         if (++size_ >= limit_) Prune();
         return;
       }
       if (s.words[0] == t[0] && s.words[1] == t[1] && s.words[2] == t[2]) {
-        if (++s.count == UINT32_MAX) Prune();  // keeps every count representable
+        if (s.count > UINT32_MAX / 2 - n) {
+          s.count = UINT32_MAX / 2;
+          Prune();  // keeps every count representable
+        } else {
+          s.count += n;
+        }
         return;
       }
     }
   }
+
+  //! Adds the counts of `other`, whose word ids map to this counter's
+  //! through `remap` (other's id i is remap[i] here). Error bounds add up.
+  void Merge(const TrigramCounter& other, const std::vector<uint32_t>& remap);
 
   struct Entry {
     Trigram words;

@@ -108,6 +108,9 @@ void AddStatsCommand(CLI::App& app, Runner* run) {
   sub->add_option("--top-words", args->stats.top_words, "Frequent words listed per source")->capture_default_str();
   sub->add_option("--top-trigrams", args->stats.top_trigrams, "Frequent trigrams listed per source")->capture_default_str();
   sub->add_flag("--no-retention", args->no_retention, "Skip the per-row fusion metrics (faster)");
+  sub->add_option("--threads", args->stats.threads, "Threads for the per-caption statistics (0: up to 4, by the machine)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   sub->add_flag("--json", args->json, "Print the statistics as JSON");
   sub->add_option("--html", args->html, "Write a self-contained HTML report to this file");
   sub->add_option("--title", args->title, "Heading of the HTML report");
