@@ -150,7 +150,7 @@ std::string StackedSharesSvg(const std::vector<ShareRow>& rows) {
     for (const auto& seg : rows[0].segments) {
       s += "<rect x=\"" + Px(x) + "\" y=\"8\" width=\"12\" height=\"12\" rx=\"2\" fill=\"" + HtmlEscape(seg.color) +
            "\"/><text class=\"tick\" x=\"" + Px(x + 16) + "\" y=\"18\">" + HtmlEscape(seg.label) + "</text>";
-      x += 24 + 7.0 * seg.label.size();
+      x += 26 + 6.0 * seg.label.size();
     }
   }
   const double bw = W - label_w - 10;
