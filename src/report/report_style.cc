@@ -23,8 +23,8 @@ main { max-width:1180px; margin:0 auto; padding:18px 24px 40px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:14px 18px; margin:16px 0; }
 h2 { font-size:16px; margin:0 0 10px; }
 h3 { font-size:13px; margin:10px 0 4px; color:var(--muted); font-weight:600; }
-.cards { display:flex; flex-wrap:wrap; gap:12px; }
-.card { flex:1 1 160px; background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 14px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(160px,1fr)); gap:12px; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 14px; }
 .card .v { font-size:22px; font-weight:600; }
 .card .k { color:var(--muted); font-size:12px; }
 table { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums; }

@@ -17,7 +17,7 @@ using report::HtmlEscape;
 using report::Percent;
 using report::RoleColor;
 
-std::string Label(const SourceSummary& s) { return s.role == "reference" ? "reference " + s.field : s.role; }
+std::string Label(const SourceSummary& s) { return s.role == "reference" ? "ref:" + s.field : s.role; }
 
 std::string Fixed(double v, int digits) {
   char buf[48];
@@ -37,7 +37,7 @@ void Card(std::string* h, const std::string& value, const std::string& key) {
 void SourceTable(const StatsReport& r, std::string* h) {
   *h += "<section id=\"sources\"><h2>Caption sources</h2><table><thead><tr><th></th>";
   for (const auto& s : r.sources) {
-    *h += "<th>" + Swatch(s.role) + HtmlEscape(Label(s)) + "<br><span class=\"muted\">" + HtmlEscape(s.field) +
+    *h += "<th>" + Swatch(s.role) + HtmlEscape(s.role) + "<br><span class=\"muted\">" + HtmlEscape(s.field) +
           "</span></th>";
   }
   *h += "</tr></thead><tbody>";
