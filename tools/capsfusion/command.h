@@ -38,5 +38,7 @@ void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
 void AddGenerateCommand(CLI::App& app, Runner* run);
+void AddStatsCommand(CLI::App& app, Runner* run);
+void AddViewCommand(CLI::App& app, Runner* run);
 
 }  // namespace capsfusion::cli
