@@ -17,3 +17,5 @@ echo
 echo "Scores against $ref in $input (raw = laion_2b, synthetic = laion_coco, concat = capsfusion):"
 build/capsfusion eval out/fused.jsonl --reference-field "$ref" \
   --candidate-field laion_2b --candidate-field laion_coco --candidate-field capsfusion --candidate-field "$ref"
+build/capsfusion stats out/fused.jsonl --reference-field "$ref" --html out/report.html > /dev/null
+echo "Dataset report: out/report.html (capsfusion view out/fused.jsonl browses the rows)"
