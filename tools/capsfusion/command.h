@@ -34,5 +34,7 @@ bool StderrIsTerminal();
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
+void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
+void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
 
 }  // namespace capsfusion::cli

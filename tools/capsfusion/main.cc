@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
   AddEvalCommand(app, &run);
+  AddTrainCommand(app, &run);
+  AddExportCommand(app, &run);
 
 
   try {
