@@ -42,6 +42,10 @@ struct CorpusScores {
 //! Scores already-tokenized candidates against their references (one list per
 //! item, at least one reference each). Bit-exact with pycocoevalcap's
 //! Bleu(4) (option 'closest'), Rouge() and Cider() (CIDEr-D, sigma 6).
+//! Inputs pycocoevalcap rejects still score without failing: an item without
+//! references scores 0 in ROUGE-L and CIDEr-D and has reference length 0 in
+//! BLEU; items are refs.size(), a missing candidate counts as "" and extra
+//! candidates are ignored; with no items every score is 0.
 CorpusScores ScoreTokenized(const std::vector<std::vector<std::string>>& refs,
                             const std::vector<std::string>& candidates);
 

@@ -26,6 +26,7 @@ enum class Format { kAuto, kJson, kJsonl, kCsv, kTsv };
 StatusOr<Format> ParseFormat(const std::string& name);
 //! Guesses the format from the file name (".jsonl.gz" -> kJsonl); kAuto if unknown.
 Format FormatFromPath(const std::string& path);
+//! "auto", "json", "jsonl", "csv" or "tsv".
 const char* FormatName(Format format);
 
 //! A row the reader could not turn into a record.
@@ -36,13 +37,16 @@ struct Reject {
 };
 
 struct ReaderOptions {
-  Format format = Format::kAuto;  //!< kAuto: from the file name, else sniffed from content
+  //! kAuto: from the file name, else sniffed from content ('[' JSON array, '{'
+  //! JSONL, else CSV or TSV from the first line). A .json/.jsonl name whose
+  //! content starts with the other one's character is read as the content says.
+  Format format = Format::kAuto;
   FieldMap fields;
   bool require_raw = true;        //!< reject rows without a string raw caption
   bool require_synthetic = true;  //!< reject rows without a string synthetic caption
   bool require_references = false;  //!< reject rows without every reference field
   bool decode_entities = true;    //!< decode &quot; &amp; &#39; ... in the raw caption
-  size_t max_field_bytes = 1 << 20;  //!< a longer caption field rejects the row
+  size_t max_field_bytes = 1 << 20;  //!< a longer caption, reference or id field rejects the row
   size_t max_row_bytes = 16 << 20;   //!< a longer row (line) is rejected, then skipped
 };
 
@@ -52,7 +56,7 @@ class RecordReader {
 
   virtual ~RecordReader() = default;
 
-  //! Opens `path` ("-" reads standard input).
+  //! Opens `path` ("-" reads standard input). See docs/formats.md.
   static StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
                                                       const ReaderOptions& options);
 

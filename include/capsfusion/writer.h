@@ -1,6 +1,9 @@
-// RecordWriter: writes records as JSONL or CSV; RejectWriter: the rejects file.
+// RecordWriter: writes records as JSONL, a JSON array, CSV or TSV (gzip- or
+// zstd-compressed when the name ends in .gz or .zst); RejectWriter: the
+// rejects file. Write errors (disk full, a closed pipe) come back as Status.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,7 +16,8 @@ namespace capsfusion {
 
 struct WriterOptions {
   Format format = Format::kAuto;  //!< kAuto: from the file name (default JSONL)
-  //! CSV/TSV only: the header. Empty: the first record's field names.
+  //! CSV/TSV only: the header. Empty: the first record's field names. Fields
+  //! outside the header are left out; a missing field is an empty cell.
   std::vector<std::string> columns;
 };
 
@@ -21,11 +25,13 @@ class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
 
-  //! Creates (truncates) `path`; "-" writes standard output.
+  //! Creates (truncates) `path`; "-" writes standard output. A name ending in
+  //! .gz or .zst is compressed accordingly.
   static StatusOr<std::unique_ptr<RecordWriter>> Open(const std::string& path,
                                                       const WriterOptions& options);
 
-  //! Writes all of `record.fields`, in order.
+  //! Writes all of `record.fields`, in order (JSON values verbatim; CSV/TSV:
+  //! JSON strings unescaped into cells, other values as their JSON text).
   virtual Status Write(const Record& record) = 0;
   //! Flushes and closes; reports any write error that happened on the way.
   virtual Status Close() = 0;
@@ -37,13 +43,19 @@ class RejectWriter {
   //! Nothing is created until the first Write(), so clean runs leave no file.
   explicit RejectWriter(std::string path);
   ~RejectWriter();
+  //! Appends one reject (creating the file on the first call).
   Status Write(const Reject& reject);
+  //! Flushes and closes; OK (and no file) when nothing was written.
   Status Close();
   const std::string& path() const { return path_; }
+  //! Rejects written so far.
+  uint64_t count() const { return count_; }
 
  private:
   std::string path_;
   std::unique_ptr<RecordWriter> out_;
+  Record record_;
+  uint64_t count_ = 0;
 };
 
 }  // namespace capsfusion

@@ -1,0 +1,45 @@
+// InputStream: bytes of a file or standard input, gzip- or zstd-decompressed
+// when the first bytes carry the gzip or zstd magic number (the name is not
+// consulted).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "capsfusion/status.h"
+
+namespace capsfusion::io {
+
+class InputStream {
+ public:
+  enum class Compression { kNone, kGzip, kZstd };
+
+  //! Opens `path`; "-" is standard input. Fails for a missing file, a
+  //! directory, or a compression we cannot read (xz, bzip2).
+  static StatusOr<std::unique_ptr<InputStream>> Open(const std::string& path);
+
+  virtual ~InputStream() = default;
+
+  //! Reads up to `n` decompressed bytes; fewer only at the end of the input.
+  //! Returns 0 at the end or after an error (then status() is not OK).
+  virtual size_t Read(char* buf, size_t n) = 0;
+
+  //! An I/O error, or a corrupt or truncated compressed stream (the message
+  //! names the file and the compressed byte offset).
+  virtual const Status& status() const = 0;
+
+  virtual Compression compression() const = 0;
+
+  //! "path" or "<stdin>", for messages.
+  const std::string& name() const { return name_; }
+
+ protected:
+  std::string name_;
+};
+
+//! "none", "gzip" or "zstd".
+const char* CompressionName(InputStream::Compression c);
+
+}  // namespace capsfusion::io
