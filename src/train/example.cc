@@ -1,94 +1,73 @@
 #include "train/example.h"
 
+#include "train/sp_trainer.h"
+
 namespace capsfusion::train {
 
-namespace {
-
-//! Splits a run of special pieces ("<syn><x>") into ids; false if any part is not one.
-bool SpecialIds(const SpVocab& vocab, const std::string& text, std::vector<int32_t>* ids) {
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] != '<') return false;
-    size_t j = text.find('>', i);
-    if (j == std::string::npos) return false;
-    int32_t id = vocab.PieceId(text.substr(i, j - i + 1));
-    if (id < 0 || !vocab.IsSpecial(id)) return false;
-    ids->push_back(id);
-    i = j + 1;
+std::vector<uint8_t> CopySources(const std::vector<int32_t>& prompt, const Vocab& vocab, int32_t end_id) {
+  std::vector<uint8_t> src(prompt.size(), 0);
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    if (prompt[i] == end_id) break;
+    src[i] = vocab.IsSpecial(prompt[i]) ? 0 : 1;
   }
-  return true;
+  return src;
 }
 
-}  // namespace
-
-StatusOr<ExampleBuilder> ExampleBuilder::Create(const SpVocab* vocab, const std::string& tmpl,
+StatusOr<ExampleBuilder> ExampleBuilder::Create(const Vocab* vocab, const std::string& tmpl,
                                                 const DataOptions& options) {
   ExampleBuilder b;
   b.vocab_ = vocab;
+  b.template_ = PromptTemplate{"compact", tmpl};
+  CF_RETURN_IF_ERROR(b.template_.Validate());
   b.max_raw_ = options.max_raw_tokens;
   b.max_synthetic_ = options.max_synthetic_tokens;
   b.max_target_ = options.max_target_tokens;
   if (b.max_raw_ < 1 || b.max_synthetic_ < 1 || b.max_target_ < 2) {
     return Status::InvalidArgument("token limits must be at least 1 (raw, synthetic) and 2 (target)");
   }
-  size_t pos = 0;
-  int seen_raw = 0, seen_syn = 0;
-  while (pos <= tmpl.size()) {
-    size_t r = tmpl.find("{raw}", pos), s = tmpl.find("{synthetic}", pos);
-    size_t next = std::min(r, s);
-    std::string literal = tmpl.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    if (!literal.empty()) {
-      Part p;
-      if (!SpecialIds(*vocab, literal, &p.ids)) {
-        return Status::InvalidArgument("prompt template '" + tmpl + "': the text '" + literal +
-                                       "' is not made of the tokenizer's special pieces (like <raw>)");
-      }
-      b.parts_.push_back(std::move(p));
+  std::vector<std::string> special = TemplateSpecialPieces(tmpl);
+  if (special.empty() || tmpl.size() < special.back().size() ||
+      tmpl.compare(tmpl.size() - special.back().size(), std::string::npos, special.back()) != 0) {
+    return Status::InvalidArgument("prompt template '" + tmpl + "' must end with a special piece such as <fus>");
+  }
+  for (const std::string& s : special) {
+    if (!vocab->IsUserDefined(vocab->PieceId(s))) {
+      return Status::InvalidArgument("the tokenizer has no user-defined piece " + s + " of the prompt template");
     }
-    if (next == std::string::npos) break;
-    Part f;
-    f.field = next == r ? 0 : 1;
-    (f.field == 0 ? seen_raw : seen_syn)++;
-    b.parts_.push_back(std::move(f));
-    pos = next + (next == r ? 5 : 11);
   }
-  if (seen_raw != 1 || seen_syn != 1) {
-    return Status::InvalidArgument("prompt template '" + tmpl + "' must contain {raw} and {synthetic} exactly once");
-  }
+  b.end_id_ = vocab->PieceId(special.back());
   return b;
+}
+
+std::string ExampleBuilder::Cut(const std::string& text, int max_tokens) const {
+  std::vector<int32_t> ids = vocab_->Encode(text);
+  if (ids.size() <= static_cast<size_t>(max_tokens)) return text;
+  ids.resize(max_tokens);
+  return vocab_->Decode(ids);
 }
 
 std::vector<int32_t> ExampleBuilder::Prompt(const std::string& raw, const std::string& synthetic,
                                             std::vector<uint8_t>* source) const {
-  std::vector<int32_t> ids = {vocab_->bos_id()};
-  std::vector<uint8_t> src = {0};
-  for (const Part& p : parts_) {
-    if (p.field < 0) {
-      ids.insert(ids.end(), p.ids.begin(), p.ids.end());
-      src.insert(src.end(), p.ids.size(), 0);
-      continue;
-    }
-    std::vector<int32_t> t = vocab_->Encode(p.field == 0 ? raw : synthetic);
-    size_t limit = static_cast<size_t>(p.field == 0 ? max_raw_ : max_synthetic_);
-    if (t.size() > limit) t.resize(limit);
-    for (int32_t id : t) {
-      ids.push_back(id);
-      src.push_back(vocab_->IsSpecial(id) ? 0 : 1);
-    }
+  std::vector<int32_t> ids =
+      vocab_->Encode(template_.Fill(Cut(raw, max_raw_), Cut(synthetic, max_synthetic_)), /*add_bos=*/true);
+  if (source != nullptr) *source = CopySources(ids, *vocab_, end_id_);
+  return ids;
+}
+
+std::vector<int32_t> ExampleBuilder::Target(const std::string& text) const {
+  std::vector<int32_t> ids = vocab_->Encode(text);
+  if (ids.size() >= static_cast<size_t>(max_target_)) {
+    ids.resize(max_target_);
+  } else {
+    ids.push_back(vocab_->eos_id());
   }
-  if (source != nullptr) *source = std::move(src);
   return ids;
 }
 
 Example ExampleBuilder::Build(const Triplet& t) const {
   Example e;
   e.prompt = Prompt(t.raw, t.synthetic, &e.source);
-  e.target = vocab_->Encode(t.target);
-  if (e.target.size() >= static_cast<size_t>(max_target_)) {
-    e.target.resize(max_target_);
-  } else {
-    e.target.push_back(vocab_->eos_id());
-  }
+  e.target = Target(t.target);
   return e;
 }
 
@@ -97,12 +76,7 @@ Example ExampleBuilder::BuildLm(const std::string& text) const {
   e.lm = true;
   e.prompt = {vocab_->bos_id()};
   e.source = {0};
-  e.target = vocab_->Encode(text);
-  if (e.target.size() >= static_cast<size_t>(max_target_)) {
-    e.target.resize(max_target_);
-  } else {
-    e.target.push_back(vocab_->eos_id());
-  }
+  e.target = Target(text);
   return e;
 }
 

@@ -4,6 +4,7 @@
 #include "train/checkpoint.h"
 #include "train/gguf_export.h"
 #include "train/run_config.h"
+#include "train/sp_trainer.h"
 #include "train/train.h"
 
 namespace capsfusion::train {
@@ -42,7 +43,7 @@ Status Export(const ExportOptions& options, ExportReport* report) {
   }
   auto run = ReadRunConfig(options.run_dir);
   if (!run.ok()) return run.status();
-  auto vocab = SpVocab::Load(options.run_dir + "/tokenizer.model");
+  auto vocab = Vocab::Load(options.run_dir + "/tokenizer.model");
   if (!vocab.ok()) return vocab.status();
   if ((*vocab)->size() != run->model.n_vocab) {
     return Status::Corruption(options.run_dir + ": the tokenizer does not match the model's vocabulary size");
@@ -84,6 +85,8 @@ Status Export(const ExportOptions& options, ExportReport* report) {
   info.run_config_json = run->json;
   info.step = state.step;
   info.quantize_q8_0 = q8;
+  std::vector<std::string> special = TemplateSpecialPieces(run->prompt_template);
+  if (!special.empty()) info.copy_end_token_id = (*vocab)->PieceId(special.back());
   gguf::GgufWriter writer;
   CF_RETURN_IF_ERROR(WriteModel(model, **vocab, info, &writer, &report->n_params));
   CF_RETURN_IF_ERROR(writer.WriteFile(options.output));

@@ -2,34 +2,13 @@
 
 #include <vector>
 
+#include "tokenizer/tokenizer_metadata.h"
+
 namespace capsfusion::train {
 
 const char* ArchitectureName(const ModelConfig& config) { return config.copy_head ? "capsfusion-copy" : "llama"; }
 
-void WriteTokenizerMetadata(const SpVocab& vocab, gguf::GgufWriter* w) {
-  std::vector<Piece> pieces = vocab.Pieces();
-  std::vector<std::string> tokens;
-  std::vector<float> scores;
-  std::vector<int32_t> types;
-  tokens.reserve(pieces.size());
-  for (Piece& p : pieces) {
-    tokens.push_back(std::move(p.text));
-    scores.push_back(p.score);
-    types.push_back(static_cast<int32_t>(p.type));
-  }
-  w->SetString("tokenizer.ggml.model", "llama");
-  w->SetStringArray("tokenizer.ggml.tokens", std::move(tokens));
-  w->SetFloat32Array("tokenizer.ggml.scores", std::move(scores));
-  w->SetInt32Array("tokenizer.ggml.token_type", std::move(types));
-  w->SetUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab.bos_id()));
-  w->SetUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab.eos_id()));
-  w->SetUint32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab.unk_id()));
-  w->SetBool("tokenizer.ggml.add_bos_token", true);
-  w->SetBool("tokenizer.ggml.add_eos_token", false);
-  w->SetBool("tokenizer.ggml.add_space_prefix", true);
-}
-
-Status WriteModel(FusionModel& model, const SpVocab& vocab, const GgufModelInfo& info, gguf::GgufWriter* w,
+Status WriteModel(FusionModel& model, const Vocab& vocab, const GgufModelInfo& info, gguf::GgufWriter* w,
                   uint64_t* n_params) {
   const ModelConfig& c = model->config();
   const std::string arch = ArchitectureName(c);
@@ -47,8 +26,12 @@ Status WriteModel(FusionModel& model, const SpVocab& vocab, const GgufModelInfo&
   w->SetUint32(arch + ".rope.dimension_count", static_cast<uint32_t>(c.head_dim()));
   w->SetFloat32(arch + ".rope.freq_base", c.rope_freq_base);
   w->SetUint32(arch + ".vocab_size", static_cast<uint32_t>(c.n_vocab));
-  if (c.copy_head) w->SetUint32(arch + ".copy.key_length", static_cast<uint32_t>(c.copy_width()));
-  WriteTokenizerMetadata(vocab, w);
+  if (c.copy_head) {
+    if (info.copy_end_token_id < 0) return Status::InvalidArgument("a copy-head model needs the template's end piece");
+    w->SetUint32(arch + ".copy.key_length", static_cast<uint32_t>(c.copy_width()));
+    w->SetUint32(arch + ".copy.end_token_id", static_cast<uint32_t>(info.copy_end_token_id));
+  }
+  CF_RETURN_IF_ERROR(WriteLlamaVocab(vocab.llama_vocab(), w));
   w->SetString("capsfusion.prompt_template", info.prompt_template);
   w->SetUint64("capsfusion.training.step", static_cast<uint64_t>(info.step));
   if (!info.run_config_json.empty()) w->SetString("capsfusion.training.config", info.run_config_json);

@@ -14,27 +14,25 @@
 #include "capsfusion/status.h"
 #include "gguf/gguf.h"
 #include "train/model.h"
-#include "train/sp_vocab.h"
+#include "train/vocab.h"
 
 namespace capsfusion::train {
 
 //! "llama" for a plain model, "capsfusion-copy" with a copy head.
 const char* ArchitectureName(const ModelConfig& config);
 
-//! Adds the tokenizer.ggml.* keys of `vocab` to `writer`.
-void WriteTokenizerMetadata(const SpVocab& vocab, gguf::GgufWriter* writer);
-
 struct GgufModelInfo {
   std::string name;
   std::string prompt_template;
   std::string run_config_json;  //!< stored as capsfusion.training.config
   int64_t step = 0;
+  int32_t copy_end_token_id = -1;  //!< the template's end piece (copy sources precede it)
   bool quantize_q8_0 = false;   //!< matrices whose rows are a multiple of 32 become Q8_0
 };
 
 //! Adds the hyperparameters and tensors of `model` to `writer`; returns the
 //! parameter count through `n_params`.
-Status WriteModel(FusionModel& model, const SpVocab& vocab, const GgufModelInfo& info, gguf::GgufWriter* writer,
+Status WriteModel(FusionModel& model, const Vocab& vocab, const GgufModelInfo& info, gguf::GgufWriter* writer,
                   uint64_t* n_params);
 
 }  // namespace capsfusion::train

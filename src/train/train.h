@@ -25,8 +25,10 @@
 namespace capsfusion::train {
 
 //! The compact prompt the default model is trained with. The special pieces are
-//! user-defined tokens of the tokenizer, so they are matched literally.
-inline constexpr const char* kCompactTemplate = "<raw>{raw}<syn>{synthetic}<fus>";
+//! user-defined tokens of the tokenizer, so they are matched literally; the
+//! space after <raw> and <syn> gives a caption's first word the same piece it
+//! has inside a sentence (the tokenizer adds a space only at the very start).
+inline constexpr const char* kCompactTemplate = "<raw> {raw}<syn> {synthetic}<fus>";
 
 //! Shape of the LLaMA-architecture model (engine conventions: RMSNorm, RoPE in
 //! llama.cpp's normal mode, SwiGLU feed-forward, optional grouped-query
@@ -87,7 +89,7 @@ struct DataOptions {
 struct TokenizerOptions {
   std::string model_path;  //!< reuse this SentencePiece model instead of training one
   int vocab_size = 4000;
-  double character_coverage = 0.9995;
+  double character_coverage = 1.0;
 };
 
 struct OptimOptions {

@@ -22,7 +22,8 @@
 #include "train/run_config.h"
 #include "train/schedule.h"
 #include "train/signal_guard.h"
-#include "train/sp_vocab.h"
+#include "train/sp_trainer.h"
+#include "train/vocab.h"
 #include "train/train.h"
 #include "train/triplet.h"
 
@@ -164,7 +165,7 @@ Status PrepareTokenizer(const TrainOptions& o, const std::vector<Triplet>& rows,
     texts.push_back(t.synthetic);
     texts.push_back(t.target);
   }
-  return SpVocab::Train(texts, TemplateSpecialPieces(o.prompt_template), o.tokenizer, o.threads, path);
+  return TrainSentencePiece(texts, TemplateSpecialPieces(o.prompt_template), o.tokenizer, o.threads, path);
 }
 
 }  // namespace
@@ -224,7 +225,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
 
   // Tokenizer and config.
   CF_RETURN_IF_ERROR(PrepareTokenizer(opt, *rows, tok_path, /*reuse_existing=*/have_run));
-  auto vocab = SpVocab::Load(tok_path);
+  auto vocab = Vocab::Load(tok_path);
   if (!vocab.ok()) return vocab.status();
   opt.model.n_vocab = (*vocab)->size();
   if (have_run) {
