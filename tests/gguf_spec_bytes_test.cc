@@ -151,3 +151,28 @@ TEST(GgufSpecBytesTest, EveryScalarTypeByHand) {
 
 }  // namespace
 }  // namespace capsfusion::gguf
+
+namespace capsfusion::gguf {
+namespace {
+
+// Float values keep their exact bits from file to Value to file (NaN payloads, signalling NaNs).
+TEST(GgufSpecBytesTest, FloatBitsSurviveExactly) {
+  Bytes f;
+  f.Header(0, 4);
+  f.Str("f32.snan").U32(6).U32(0x7F800001u);
+  f.Str("f32.neg_zero").U32(6).U32(0x80000000u);
+  f.Str("f64.snan").U32(12).U64(0x7FF0000000000001ull);
+  f.Str("arr").U32(9).U32(6).U64(2).U32(0x7FA00000u).U32(0xFFFFFFFFu);
+  f.PadTo(32);
+  auto file = GgufFile::FromBytes(f.b);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  GgufWriter w;
+  for (const std::string& key : (*file)->keys()) w.Set(key, *(*file)->Find(key));
+  EXPECT_EQ(w.WriteToString(), f.b);
+  std::string enc;
+  (*file)->Find("f32.snan")->AppendEncoded(&enc);
+  EXPECT_EQ(enc, std::string("\x01\x00\x80\x7f", 4));
+}
+
+}  // namespace
+}  // namespace capsfusion::gguf

@@ -118,6 +118,24 @@ TEST(IoBadInputTest, OverLongRowsAreSkippedInAStreamingWay) {
   }
 }
 
+TEST(IoBadInputTest, RowsOverASmallRowLimitAreRejectedEvenInsideTheWindow) {
+  TempDir dir;
+  ReaderOptions opt;
+  opt.max_row_bytes = 60;
+  const std::string longer = "{\"laion_2b\": \"" + std::string(80, 'q') + "\", \"laion_coco\": \"y\"}";
+  WriteFile(dir.File("s.jsonl"), std::string(kGood1) + "\n" + longer + "\n" + kGood2 + "\n");
+  WriteFile(dir.File("s.json"), std::string("[") + kGood1 + ",\n" + longer + ",\n" + kGood2 + "]");
+  WriteFile(dir.File("s.csv"), "laion_2b,laion_coco\ngood one,fine\n" + std::string(80, 'q') + ",y\ngood two,fine\n");
+  for (const char* name : {"s.jsonl", "s.json", "s.csv"}) {
+    auto r = ReadAll(dir.File(name), opt);
+    ASSERT_TRUE(r.status.ok()) << name;
+    EXPECT_EQ(r.records.size(), 2u) << name;
+    ASSERT_EQ(r.rejects.size(), 1u) << name;
+    EXPECT_NE(r.rejects[0].reason.find("over max_row_bytes (60)"), std::string::npos) << r.rejects[0].reason;
+    EXPECT_EQ(r.rejects[0].origin, dir.File(name) + (std::string(name) == "s.csv" ? ":3" : ":2")) << name;
+  }
+}
+
 TEST(IoBadInputTest, EmptyFilesGiveNoRecordsAndNoError) {
   TempDir dir;
   for (const char* name : {"e.json", "e.jsonl", "e.csv", "e.tsv", "e.dat"}) {

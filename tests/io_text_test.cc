@@ -1,6 +1,8 @@
 // Caption clean-up, UTF-8, JSON scanning and stable-id building blocks.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "io/caption_text.h"
 #include "io/json_scanner.h"
 #include "io/json_skimmer.h"
@@ -31,6 +33,40 @@ TEST(IoTextTest, WhitespaceCollapsesAndTrims) {
   EXPECT_EQ(Ws("a\xC2\xA0\xC2\xA0" "b\xE3\x80\x80" "c\xE2\x80\xA8" "d\xEF\xBB\xBF" "e\x01" "f"), "a b c d e f");
   // Non-space multi-byte characters stay.
   EXPECT_EQ(Ws(" caf\xC3\xA9  \xE2\x80\x94 ok "), "caf\xC3\xA9 \xE2\x80\x94 ok");
+}
+
+// The eight-bytes-at-a-time fast path agrees with a plain token split.
+TEST(IoTextTest, WhitespaceFastPathMatchesReference) {
+  const char* pieces[] = {"a", "bc", "word", " ", " ", "  ", "\t", "\n", "\xC2\xA0", "\xE6\x97\xA5",
+                          "\xC3\xA9", "!", "\xE2\x80\x83", "x y", "\x7F", "\xF0\x9F\x98\x80"};
+  const std::vector<std::string> spaces = {" ", "\t", "\n", "  ", "\xC2\xA0", "\xE2\x80\x83", "\x7F"};
+  uint64_t x = 42;
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string in;
+    int n = static_cast<int>(x % 30);
+    for (int i = 0; i < n; ++i) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      in += pieces[(x >> 33) % (sizeof pieces / sizeof pieces[0])];
+    }
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    // Reference: split on the whitespace pieces, join non-empty tokens with one space.
+    std::string marked = in;
+    for (const std::string& sp : spaces) {
+      for (size_t at = marked.find(sp); at != std::string::npos; at = marked.find(sp, at)) {
+        marked.replace(at, sp.size(), std::string(sp.size(), '\x01'));
+      }
+    }
+    std::string expect, token;
+    for (char c : marked + '\x01') {
+      if (c == '\x01') {
+        if (!token.empty()) expect += (expect.empty() ? "" : " ") + token;
+        token.clear();
+      } else {
+        token += c;
+      }
+    }
+    ASSERT_EQ(Ws(in), expect) << "input: " << in;
+  }
 }
 
 TEST(IoTextTest, EntitiesDecodeOnce) {
@@ -66,11 +102,13 @@ TEST(IoTextTest, Utf8Validation) {
   EXPECT_EQ(SafeExcerpt("ab\xC3\xA9", 3), "ab...");  // never cuts a character
 }
 
-TEST(IoTextTest, StableIdIsFnv1a64) {
-  Fnv1a64 h;
-  EXPECT_EQ(HexId(h.value()), "cbf29ce484222325");
-  h.Add("a");
-  EXPECT_EQ(HexId(h.value()), "af63dc4c8601ec8c");  // published FNV-1a 64 test vector
+TEST(IoTextTest, StableIdIsXxh64) {
+  // Reference values from the xxHash library (XXH64).
+  EXPECT_EQ(HexId(Xxh64("")), "ef46db3751d8e999");
+  EXPECT_EQ(HexId(Xxh64("a")), "d24ec4f1a98c6e5b");
+  const std::string long_text = "0123456789abcdefghijklmnopqrstuvwxyz0123456789";  // > 32 bytes
+  EXPECT_EQ(HexId(Xxh64(long_text)), "4ae5684cd402fbb4");
+  EXPECT_EQ(HexId(Xxh64(long_text, 7)), "12163b10950ce955");
   EXPECT_EQ(HexId(0), "0000000000000000");
 }
 

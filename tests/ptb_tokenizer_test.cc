@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capsfusion/metrics.h"
@@ -151,6 +152,26 @@ TEST(PtbTokenizer, OtherLineBreaksShiftLinesLikeTheWrapper) {
   EXPECT_EQ(PtbTokenizeBatch({"a\rb", "c"}), (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(PtbTokenizer, ConcurrentCallsAgree) {
+  const std::vector<std::string> caps = {"He lives in the U.S. The end.", "A cat (black) on a mat.",
+                                         "Call 310 570 9100 now", "Wow!!! Really?!"};
+  std::vector<std::string> want;
+  for (const std::string& c : caps) want.push_back(PtbTokenize(c));
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      int good = 0;
+      for (int round = 0; round < 50; ++round) {
+        for (size_t i = 0; i < caps.size(); ++i) good += PtbTokenize(caps[i]) == want[i];
+      }
+      ok[t] = good;
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(ok[t], 200);
+}
+
 uint64_t NextRandom(uint64_t* s) {
   *s ^= *s << 13;
   *s ^= *s >> 7;
@@ -181,7 +202,7 @@ TEST(PtbTokenizer, LargeAndPathologicalInputsStayLinear) {
     while (s.size() < bytes) s += unit;
     return s;
   };
-  const size_t kBytes = 1 << 20;
+  const size_t kBytes = 1 << 19;
   const std::vector<std::string> inputs = {
       repeat("<a b='", kBytes),  repeat("<!a", kBytes),        repeat("a.", kBytes),
       repeat("1", kBytes),       repeat("'", kBytes),          repeat("U.S. ", kBytes),
@@ -192,7 +213,7 @@ TEST(PtbTokenizer, LargeAndPathologicalInputsStayLinear) {
     auto t0 = std::chrono::steady_clock::now();
     std::string out = PtbTokenize(in);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_LT(secs, 5.0) << "input starting " << in.substr(0, 12);
+    EXPECT_LT(secs, 3.0) << "input starting " << in.substr(0, 12);
   }
 }
 

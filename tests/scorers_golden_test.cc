@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,13 @@ std::vector<std::vector<std::string>> ById(const json& j) {
 
 double Hex(const json& j) { return std::strtod(j.get<std::string>().c_str(), nullptr); }
 
+// Exact form of a double for failure messages.
+std::string Exact(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g (%a)", v, v);
+  return buf;
+}
+
 class GoldenScoresTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenScoresTest, MatchesPycocoevalcapBitForBit) {
@@ -69,12 +77,13 @@ TEST_P(GoldenScoresTest, MatchesPycocoevalcapBitForBit) {
   const json& ch = g.at("corpus_hex");
   const char* bleu_names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};
   for (int k = 0; k < 4; ++k) {
-    EXPECT_EQ(s.corpus.bleu[k], c.at(bleu_names[k]).get<double>()) << set << " " << bleu_names[k];
+    EXPECT_EQ(s.corpus.bleu[k], c.at(bleu_names[k]).get<double>())
+        << set << " " << bleu_names[k] << ": got " << Exact(s.corpus.bleu[k]);
     EXPECT_EQ(s.corpus.bleu[k], Hex(ch.at(bleu_names[k])));
   }
-  EXPECT_EQ(s.corpus.rouge_l, c.at("ROUGE_L").get<double>()) << set;
+  EXPECT_EQ(s.corpus.rouge_l, c.at("ROUGE_L").get<double>()) << set << ": got " << Exact(s.corpus.rouge_l);
   EXPECT_EQ(s.corpus.rouge_l, Hex(ch.at("ROUGE_L")));
-  EXPECT_EQ(s.corpus.cider_d, c.at("CIDEr").get<double>()) << set;
+  EXPECT_EQ(s.corpus.cider_d, c.at("CIDEr").get<double>()) << set << ": got " << Exact(s.corpus.cider_d);
   EXPECT_EQ(s.corpus.cider_d, Hex(ch.at("CIDEr")));
   // The looser bound the brief asks for, reported separately for clarity.
   EXPECT_NEAR(s.corpus.cider_d, c.at("CIDEr").get<double>(), 1e-9);
@@ -100,9 +109,9 @@ TEST_P(GoldenScoresTest, MatchesPycocoevalcapBitForBit) {
               p.rouge_l == it.at("ROUGE_L").get<double>() && p.rouge_l == Hex(it.at("ROUGE_L_hex"));
     for (int k = 0; k < 4; ++k) ok = ok && p.bleu[k] == it.at(bleu_names[k]).get<double>();
     if (!ok && ++mismatches <= 5) {
-      ADD_FAILURE() << set << " item " << i << ": got CIDEr " << p.cider_d << " ROUGE_L " << p.rouge_l
-                    << " Bleu " << p.bleu[0] << " " << p.bleu[1] << " " << p.bleu[2] << " " << p.bleu[3]
-                    << "; golden " << it.dump();
+      ADD_FAILURE() << set << " item " << i << ": got CIDEr " << Exact(p.cider_d) << " ROUGE_L "
+                    << Exact(p.rouge_l) << " Bleu " << Exact(p.bleu[0]) << " " << Exact(p.bleu[1]) << " "
+                    << Exact(p.bleu[2]) << " " << Exact(p.bleu[3]) << "; golden " << it.dump();
     }
   }
   EXPECT_EQ(mismatches, 0) << set;

@@ -206,5 +206,37 @@ TEST(ScoreTokenizedTest, EdgeCasesDoNotCrash) {
   EXPECT_EQ(none.corpus.cider_d, 0.0);
 }
 
+TEST(ScoreTokenizedTest, RandomBytesGiveFiniteScores) {
+  // Arbitrary bytes, including broken UTF-8 and whitespace fragments.
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const char pieces[][4] = {"a", "b", " ", "  ", "\xC2\xA0", "\xC2", "\xE2\x80", "\xE3\x80\x80", "\t", "\xFF", "zz"};
+  auto random_text = [&] {
+    std::string t;
+    const uint32_t n = next() % 12;
+    for (uint32_t i = 0; i < n; ++i) t += pieces[next() % (sizeof(pieces) / sizeof(pieces[0]))];
+    return t;
+  };
+  std::vector<std::vector<std::string>> refs;
+  std::vector<std::string> cands;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<std::string> r;
+    const uint32_t nr = next() % 3;
+    for (uint32_t k = 0; k < nr; ++k) r.push_back(random_text());
+    refs.push_back(r);
+    cands.push_back(random_text());
+  }
+  const CorpusScores s = ScoreTokenized(refs, cands);
+  for (const CaptionScores& item : s.per_item) {
+    for (double b : item.bleu) ASSERT_TRUE(std::isfinite(b));
+    ASSERT_TRUE(std::isfinite(item.rouge_l));
+    ASSERT_TRUE(std::isfinite(item.cider_d));
+  }
+  EXPECT_TRUE(std::isfinite(s.corpus.cider_d));
+}
+
 }  // namespace
 }  // namespace capsfusion

@@ -41,13 +41,13 @@ std::array<double, kMaxOrder> BleuFromCounts(const BleuCounts& c) {
   return bleu;
 }
 
-BleuCounts BleuClipper::Count(const NGramCounts& hyp, const std::vector<const NGramCounts*>& refs) {
+BleuCounts BleuClipper::Count(const NGramView& hyp, const std::vector<NGramView>& refs) {
   BleuCounts c;
   c.testlen = hyp.length;
   for (int k = 0; k < kMaxOrder; ++k) {
     c.guess[k] = hyp.length > static_cast<uint32_t>(k) ? hyp.length - k : 0;
   }
-  const size_t n = hyp.entries.size();
+  const size_t n = hyp.size;
   index_.Reset(n);
   for (uint32_t e = 0; e < n; ++e) {
     bool inserted;
@@ -55,9 +55,10 @@ BleuCounts BleuClipper::Count(const NGramCounts& hyp, const std::vector<const NG
   }
   max_ref_.assign(n, 0);
   ref_lengths_.clear();
-  for (const NGramCounts* ref : refs) {
-    ref_lengths_.push_back(ref->length);
-    for (const NGramCount& g : ref->entries) {
+  for (const NGramView& ref : refs) {
+    ref_lengths_.push_back(ref.length);
+    for (uint32_t r = 0; r < ref.size; ++r) {
+      const NGramCount& g = ref.entries[r];
       if (const uint32_t* e = index_.Find(g.id)) max_ref_[*e] = std::max(max_ref_[*e], g.count);
     }
   }

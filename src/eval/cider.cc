@@ -18,8 +18,9 @@ constexpr double kE = 2.718281828459045;  // numpy's np.e (M_E)
 constexpr double kTwoSigmaSquared = 2 * 6.0 * 6.0;
 }  // namespace
 
-void CiderD::AddReference(uint32_t item, const NGramCounts& ref) {
-  for (const NGramCount& g : ref.entries) {
+void CiderD::AddReference(uint32_t item, const NGramView& ref) {
+  for (uint32_t r = 0; r < ref.size; ++r) {
+    const NGramCount& g = ref.entries[r];
     if (g.id >= NGramTable::kLocalBase) continue;  // never for table ids
     if (g.id >= df_.size()) {
       const size_t size = std::max<size_t>(g.id + 1, df_.size() * 2);
@@ -49,8 +50,8 @@ double CiderD::LogDf(uint32_t id) {
   return d < log_cache_.size() ? log_cache_[d] : std::log(static_cast<double>(d));
 }
 
-void CiderD::MakeVec(const NGramCounts& counts, Vec* vec) {
-  vec->weight.resize(counts.entries.size());
+void CiderD::MakeVec(const NGramView& counts, Vec* vec) {
+  vec->weight.resize(counts.size);
   vec->length = 0;
   for (int k = 0; k < kMaxOrder; ++k) {
     double norm = 0.0;
@@ -65,10 +66,10 @@ void CiderD::MakeVec(const NGramCounts& counts, Vec* vec) {
   }
 }
 
-double CiderD::Score(const NGramCounts& hyp, const std::vector<const NGramCounts*>& refs) {
+double CiderD::Score(const NGramView& hyp, const std::vector<NGramView>& refs) {
   if (refs.empty()) return 0.0;
   MakeVec(hyp, &hyp_vec_);
-  const size_t n = hyp.entries.size();
+  const size_t n = hyp.size;
   index_.Reset(n);
   for (uint32_t e = 0; e < n; ++e) {
     bool inserted;
@@ -76,10 +77,10 @@ double CiderD::Score(const NGramCounts& hyp, const std::vector<const NGramCounts
   }
   ref_weight_.assign(n, 0.0);
   std::array<double, kMaxOrder> score{};
-  for (const NGramCounts* ref : refs) {
-    MakeVec(*ref, &ref_vec_);
-    for (uint32_t r = 0; r < ref->entries.size(); ++r) {
-      if (const uint32_t* e = index_.Find(ref->entries[r].id)) ref_weight_[*e] = ref_vec_.weight[r];
+  for (const NGramView& ref : refs) {
+    MakeVec(ref, &ref_vec_);
+    for (uint32_t r = 0; r < ref.size; ++r) {
+      if (const uint32_t* e = index_.Find(ref.entries[r].id)) ref_weight_[*e] = ref_vec_.weight[r];
     }
     const double delta = static_cast<double>(hyp_vec_.length - ref_vec_.length);
     const double penalty = std::pow(kE, -(delta * delta) / kTwoSigmaSquared);

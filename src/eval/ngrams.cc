@@ -17,15 +17,6 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
-inline uint64_t MixKey(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdULL;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53ULL;
-  k ^= k >> 33;
-  return k;
-}
-
 inline uint32_t MixId(uint32_t k) {
   k *= 0x9E3779B1u;
   return k ^ (k >> 15);
@@ -136,33 +127,38 @@ uint64_t HashBytes(std::string_view s) {
 
 // ---------------------------------------------------------------- TokenInterner
 
-TokenInterner::TokenInterner() : slots_(1024, 0), mask_(1023) {}
+TokenInterner::TokenInterner() : slots_(1024, 0), offsets_(1, 0), mask_(1023) {}
 
 uint32_t TokenInterner::Intern(std::string_view token) {
   const uint64_t h = HashBytes(token);
+  const uint64_t tag = h & 0xFFFFFFFF00000000ULL;
   uint64_t i = h & mask_;
   while (true) {
-    const uint32_t s = slots_[i];
+    const uint64_t s = slots_[i];
     if (s == 0) break;
-    const uint32_t id = s - 1;
-    if (hashes_[id] == h && tokens_[id] == token) return id;
+    if ((s & 0xFFFFFFFF00000000ULL) == tag) {
+      const uint32_t id = static_cast<uint32_t>(s) - 1;
+      if (Token(id) == token) return id;
+    }
     i = (i + 1) & mask_;
   }
-  const uint32_t id = static_cast<uint32_t>(tokens_.size());
-  tokens_.push_back(token);
-  hashes_.push_back(h);
-  slots_[i] = id + 1;
-  if (tokens_.size() * 2 > slots_.size()) Grow();
+  const uint32_t id = static_cast<uint32_t>(size());
+  bytes_.append(token);
+  offsets_.push_back(bytes_.size());
+  slots_[i] = tag | (id + 1);
+  if (size() * 2 > slots_.size()) Grow();
   return id;
 }
 
 void TokenInterner::Grow() {
-  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  std::vector<uint64_t> slots(slots_.size() * 2, 0);
   const uint64_t mask = slots.size() - 1;
-  for (uint32_t id = 0; id < tokens_.size(); ++id) {
-    uint64_t i = hashes_[id] & mask;
+  for (uint64_t s : slots_) {
+    if (s == 0) continue;
+    // The low bits of the hash are not kept: rehash the token.
+    uint64_t i = HashBytes(Token(static_cast<uint32_t>(s) - 1)) & mask;
     while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = id + 1;
+    slots[i] = s;
   }
   slots_.swap(slots);
   mask_ = mask;
@@ -235,48 +231,46 @@ uint32_t* SmallIdMap::Insert(uint32_t key, uint32_t value, bool* inserted) {
 
 // ------------------------------------------------------------------ NGramTable
 
-NGramTable::NGramTable() : slots_(1024, 0), mask_(1023) {}
+NGramTable::NGramTable() : slots_(1024, Slot{0, 0, 0}), mask_(1023) {}
 
 void NGramTable::Clear() {
-  if (keys_.empty()) return;
-  std::fill(slots_.begin(), slots_.end(), 0);
-  keys_.clear();
+  if (size_ == 0) return;
+  std::fill(slots_.begin(), slots_.end(), Slot{0, 0, 0});
+  size_ = 0;
 }
 
-uint32_t NGramTable::Intern(uint32_t prefix, uint32_t token) {
-  const uint64_t key = Key(prefix, token);
-  uint64_t i = MixKey(key) & mask_;
+uint32_t NGramTable::Intern(uint64_t key, uint64_t hash) {
+  uint64_t i = hash & mask_;
   while (true) {
-    const uint32_t s = slots_[i];
-    if (s == 0) break;
-    if (keys_[s - 1] == key) return s - 1;
+    Slot& s = slots_[i];
+    if (s.id_plus_one == 0) break;
+    if (s.key == key) return s.id_plus_one - 1;
     i = (i + 1) & mask_;
   }
-  const uint32_t id = static_cast<uint32_t>(keys_.size());
-  keys_.push_back(key);
-  slots_[i] = id + 1;
-  if (keys_.size() * 2 > slots_.size()) Grow();
+  const uint32_t id = static_cast<uint32_t>(size_++);
+  slots_[i] = Slot{key, id + 1, 0};
+  if (size_ * 4 > slots_.size() * 3) Grow();  // load factor at most 3/4
   return id;
 }
 
-uint32_t NGramTable::Find(uint32_t prefix, uint32_t token) const {
-  const uint64_t key = Key(prefix, token);
-  uint64_t i = MixKey(key) & mask_;
+uint32_t NGramTable::Find(uint64_t key, uint64_t hash) const {
+  uint64_t i = hash & mask_;
   while (true) {
-    const uint32_t s = slots_[i];
-    if (s == 0) return kNoPrefix;
-    if (keys_[s - 1] == key) return s - 1;
+    const Slot& s = slots_[i];
+    if (s.id_plus_one == 0) return kNoPrefix;
+    if (s.key == key) return s.id_plus_one - 1;
     i = (i + 1) & mask_;
   }
 }
 
 void NGramTable::Grow() {
-  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  std::vector<Slot> slots(slots_.size() * 2, Slot{0, 0, 0});
   const uint64_t mask = slots.size() - 1;
-  for (uint32_t id = 0; id < keys_.size(); ++id) {
-    uint64_t i = MixKey(keys_[id]) & mask;
-    while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = id + 1;
+  for (const Slot& s : slots_) {
+    if (s.id_plus_one == 0) continue;
+    uint64_t i = Hash(s.key) & mask;
+    while (slots[i].id_plus_one != 0) i = (i + 1) & mask;
+    slots[i] = s;
   }
   slots_.swap(slots);
   mask_ = mask;
@@ -292,23 +286,30 @@ void NGramCounter::Count(const uint32_t* tokens, size_t n, bool insert, NGramTab
   if (!insert) local_.Clear();
   prev_.resize(n);
   cur_.resize(n);
+  keys_.resize(n);
+  hashes_.resize(n);
   for (int k = 1; k <= kMaxOrder; ++k) {
     out->begin[k - 1] = static_cast<uint32_t>(out->entries.size());
     if (n < static_cast<size_t>(k)) continue;
     const size_t count = n - k + 1;
+    // All keys of this order first, so the table's slots can be fetched
+    // from memory in parallel.
     for (size_t i = 0; i < count; ++i) {
       const uint32_t prefix = k == 1 ? NGramTable::kNoPrefix : prev_[i];
-      const uint32_t token = tokens[i + k - 1];
+      keys_[i] = NGramTable::Key(prefix, tokens[i + k - 1]);
+      hashes_[i] = NGramTable::Hash(keys_[i]);
+      table->Prefetch(hashes_[i]);
+    }
+    for (size_t i = 0; i < count; ++i) {
       uint32_t id;
       if (insert) {
-        id = table->Intern(prefix, token);
+        id = table->Intern(keys_[i], hashes_[i]);
       } else {
+        const uint32_t prefix = static_cast<uint32_t>(keys_[i] >> 32);
         id = NGramTable::kNoPrefix;
         // A prefix that is local is missing from the table, so its extensions are too.
-        if (prefix == NGramTable::kNoPrefix || prefix < NGramTable::kLocalBase) {
-          id = table->Find(prefix, token);
-        }
-        if (id == NGramTable::kNoPrefix) id = NGramTable::kLocalBase + local_.Intern(prefix, token);
+        if (prefix == NGramTable::kNoPrefix || prefix < NGramTable::kLocalBase) id = table->Find(keys_[i], hashes_[i]);
+        if (id == NGramTable::kNoPrefix) id = NGramTable::kLocalBase + local_.Intern(keys_[i], hashes_[i]);
       }
       cur_[i] = id;
       bool inserted;

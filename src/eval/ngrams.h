@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,20 +39,25 @@ void SplitOnSpace(std::string_view s, std::vector<std::string_view>* out);
 //! 64-bit hash of bytes (deterministic on every platform).
 uint64_t HashBytes(std::string_view s);
 
-//! Maps strings to dense ids 0, 1, 2, ... The strings are not copied: they must
-//! outlive the interner.
+//! Maps strings to dense ids 0, 1, 2, ... Keeps its own copy of each distinct
+//! string, packed together so that comparisons stay in cache.
 class TokenInterner {
  public:
   TokenInterner();
   uint32_t Intern(std::string_view token);
-  size_t size() const { return tokens_.size(); }
+  size_t size() const { return offsets_.size() - 1; }
 
  private:
   void Grow();
-  std::vector<uint32_t> slots_;  // id + 1, 0 = empty
-  std::vector<std::string_view> tokens_;
-  std::vector<uint64_t> hashes_;
+  // Per slot: the high 32 bits of the hash, then id + 1 (0 = empty), so most
+  // mismatches are seen without touching the token bytes.
+  std::vector<uint64_t> slots_;
+  std::vector<uint64_t> offsets_;  // token i is bytes_[offsets_[i], offsets_[i + 1])
+  std::string bytes_;
   uint64_t mask_ = 0;
+  std::string_view Token(uint32_t id) const {
+    return std::string_view(bytes_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
+  }
 };
 
 //! A small open-addressing map from 32-bit ids to 32-bit values that is
@@ -74,7 +80,9 @@ class SmallIdMap {
   uint32_t mask_ = 0, stamp_ = 0, used_ = 0;
 };
 
-//! Ids of all n-grams seen: (prefix id, token id) -> dense id.
+//! Ids of all n-grams seen: (prefix id, token id) -> dense id. Open
+//! addressing with the key stored in the slot, so a probe touches one cache
+//! line; callers that look up many keys can prefetch their slots first.
 class NGramTable {
  public:
   //! Prefix id that marks a unigram.
@@ -83,24 +91,41 @@ class NGramTable {
   //! that are not in the table when counting without insertion).
   static constexpr uint32_t kLocalBase = 0x80000000u;
 
+  static uint64_t Key(uint32_t prefix, uint32_t token) {
+    return (static_cast<uint64_t>(prefix) << 32) | token;
+  }
+  static uint64_t Hash(uint64_t key) {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    key *= 0xc4ceb9fe1a85ec53ULL;
+    key ^= key >> 33;
+    return key;
+  }
+
   NGramTable();
+  //! Hints the cache about the slot a later lookup of `hash` starts at.
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   //! Id of the n-gram, inserting it when new.
-  uint32_t Intern(uint32_t prefix, uint32_t token);
+  uint32_t Intern(uint64_t key, uint64_t hash);
+  uint32_t Intern(uint32_t prefix, uint32_t token) { return Intern(Key(prefix, token), Hash(Key(prefix, token))); }
   //! Id of the n-gram, or kNoPrefix when absent.
-  uint32_t Find(uint32_t prefix, uint32_t token) const;
-  size_t size() const { return keys_.size(); }
+  uint32_t Find(uint64_t key, uint64_t hash) const;
+  uint32_t Find(uint32_t prefix, uint32_t token) const { return Find(Key(prefix, token), Hash(Key(prefix, token))); }
+  size_t size() const { return size_; }
   //! Forgets every n-gram (keeps the capacity).
   void Clear();
 
  private:
-  static uint64_t Key(uint32_t prefix, uint32_t token) {
-    return (static_cast<uint64_t>(prefix) << 32) | token;
-  }
+  struct Slot {
+    uint64_t key;
+    uint32_t id_plus_one;  // 0: empty
+    uint32_t unused;
+  };
   void Grow();
-  std::vector<uint32_t> slots_;  // id + 1, 0 = empty
-  std::vector<uint64_t> keys_;
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
   uint64_t mask_ = 0;
-  int shift_ = 0;
 };
 
 //! One distinct n-gram of a caption and how often it occurs there.
@@ -117,6 +142,18 @@ struct NGramCounts {
   uint32_t length = 0;  //!< number of tokens
 };
 
+//! Read-only view of n-gram counts (of an NGramCounts or of stored entries).
+struct NGramView {
+  const NGramCount* entries = nullptr;
+  uint32_t size = 0;  //!< number of entries
+  std::array<uint32_t, kMaxOrder + 1> begin{};
+  uint32_t length = 0;
+};
+
+inline NGramView ViewOf(const NGramCounts& c) {
+  return NGramView{c.entries.data(), static_cast<uint32_t>(c.entries.size()), c.begin, c.length};
+}
+
 //! Counts n-grams of orders 1..4. Reuses its buffers between calls.
 class NGramCounter {
  public:
@@ -128,6 +165,7 @@ class NGramCounter {
  private:
   SmallIdMap index_;                 // id -> entry index
   std::vector<uint32_t> prev_, cur_;  // ids of the previous / current order per position
+  std::vector<uint64_t> keys_, hashes_;  // per position of the current order
   NGramTable local_;                  // n-grams missing from the table (no-insert mode)
 };
 

@@ -1,8 +1,7 @@
-// Pattern parser, Thompson NFA and lazily built DFA behind the PTB lexer.
+// Thompson NFA and lazily built DFA behind the PTB lexer.
 #include "eval/ptb_automaton.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "eval/ptb_unicode.h"
 
@@ -10,333 +9,11 @@ namespace capsfusion::ptb {
 
 using Ranges = std::vector<CharRange>;
 
-struct RuleSet::Ast {
-  enum Kind { kSet, kCat, kAlt, kStar, kPlus, kOpt, kRep, kEmpty } kind = kEmpty;
-  Ranges set;
-  std::vector<std::shared_ptr<Ast>> kids;
-  int min = 0, max = 0;
-};
-
 namespace {
 
-using AstPtr = std::shared_ptr<RuleSet::Ast>;
-constexpr int kInf = 1 << 28;
-
-Ranges Normalize(Ranges r) {
-  std::sort(r.begin(), r.end(), [](const CharRange& a, const CharRange& b) { return a.lo < b.lo; });
-  Ranges out;
-  for (const CharRange& x : r) {
-    if (!out.empty() && static_cast<unsigned>(x.lo) <= static_cast<unsigned>(out.back().hi) + 1) {
-      out.back().hi = std::max(out.back().hi, x.hi);
-    } else {
-      out.push_back(x);
-    }
-  }
-  return out;
-}
-
-Ranges Complement(const Ranges& r) {
-  Ranges out;
-  unsigned next = 0;
-  for (const CharRange& x : r) {
-    if (x.lo > next) out.push_back({static_cast<char16_t>(next), static_cast<char16_t>(x.lo - 1)});
-    next = static_cast<unsigned>(x.hi) + 1;
-  }
-  if (next <= 0xFFFF) out.push_back({static_cast<char16_t>(next), 0xFFFF});
-  return out;
-}
-
-Ranges FromTable(const CharRange* t, size_t n) { return Ranges(t, t + n); }
-
-AstPtr MakeSet(Ranges r) {
-  auto a = std::make_shared<RuleSet::Ast>();
-  a->kind = RuleSet::Ast::kSet;
-  a->set = Normalize(std::move(r));
-  return a;
-}
-
-AstPtr Make(RuleSet::Ast::Kind k, std::vector<AstPtr> kids) {
-  auto a = std::make_shared<RuleSet::Ast>();
-  a->kind = k;
-  a->kids = std::move(kids);
-  return a;
-}
-
-void Lengths(const AstPtr& a, int* lo, int* hi) {
-  switch (a->kind) {
-    case RuleSet::Ast::kSet: *lo = *hi = 1; return;
-    case RuleSet::Ast::kEmpty: *lo = *hi = 0; return;
-    case RuleSet::Ast::kCat: {
-      *lo = *hi = 0;
-      for (const auto& k : a->kids) {
-        int l, h;
-        Lengths(k, &l, &h);
-        *lo += l;
-        *hi = (*hi >= kInf || h >= kInf) ? kInf : *hi + h;
-      }
-      return;
-    }
-    case RuleSet::Ast::kAlt: {
-      *lo = kInf;
-      *hi = 0;
-      for (const auto& k : a->kids) {
-        int l, h;
-        Lengths(k, &l, &h);
-        *lo = std::min(*lo, l);
-        *hi = std::max(*hi, h);
-      }
-      return;
-    }
-    case RuleSet::Ast::kStar: *lo = 0; *hi = kInf; return;
-    case RuleSet::Ast::kPlus: Lengths(a->kids[0], lo, hi); *hi = kInf; return;
-    case RuleSet::Ast::kOpt: Lengths(a->kids[0], lo, hi); *lo = 0; return;
-    case RuleSet::Ast::kRep: {
-      int l, h;
-      Lengths(a->kids[0], &l, &h);
-      *lo = l * a->min;
-      *hi = (h >= kInf) ? kInf : h * a->max;
-      return;
-    }
-  }
-}
-
-int FixedLength(const AstPtr& a) {
-  int lo, hi;
-  Lengths(a, &lo, &hi);
-  return lo == hi ? lo : -1;
-}
-
-// Recursive-descent parser over the UTF-16 form of a pattern.
-class Parser {
- public:
-  Parser(std::u16string src, bool caseless, const std::map<std::string, AstPtr>& macros)
-      : s_(std::move(src)), caseless_(caseless), macros_(macros) {}
-
-  AstPtr Parse() {
-    AstPtr a = Alt();
-    if (i_ != s_.size()) Fail("unexpected character");
-    return a;
-  }
-
- private:
-  [[noreturn]] void Fail(const char* what) {
-    std::string p;
-    AppendUtf8(s_, &p);
-    throw std::logic_error(std::string("ptb pattern: ") + what + " in " + p);
-  }
-  bool AtEnd() const { return i_ >= s_.size(); }
-  char16_t Peek() const { return s_[i_]; }
-
-  AstPtr Alt() {
-    std::vector<AstPtr> alts{Cat()};
-    while (!AtEnd() && Peek() == u'|') {
-      ++i_;
-      alts.push_back(Cat());
-    }
-    return alts.size() == 1 ? alts[0] : Make(RuleSet::Ast::kAlt, std::move(alts));
-  }
-
-  AstPtr Cat() {
-    std::vector<AstPtr> parts;
-    while (!AtEnd() && Peek() != u'|' && Peek() != u')') parts.push_back(Post());
-    if (parts.empty()) return Make(RuleSet::Ast::kEmpty, {});
-    return parts.size() == 1 ? parts[0] : Make(RuleSet::Ast::kCat, std::move(parts));
-  }
-
-  AstPtr Post() {
-    AstPtr a = Atom();
-    while (!AtEnd()) {
-      char16_t c = Peek();
-      if (c == u'*') {
-        ++i_;
-        a = Make(RuleSet::Ast::kStar, {a});
-      } else if (c == u'+') {
-        ++i_;
-        a = Make(RuleSet::Ast::kPlus, {a});
-      } else if (c == u'?') {
-        ++i_;
-        a = Make(RuleSet::Ast::kOpt, {a});
-      } else if (c == u'{' && i_ + 1 < s_.size() && s_[i_ + 1] >= u'0' && s_[i_ + 1] <= u'9') {
-        ++i_;
-        int lo = Number(), hi = lo;
-        if (!AtEnd() && Peek() == u',') {
-          ++i_;
-          hi = Number();
-        }
-        if (AtEnd() || Peek() != u'}') Fail("bad repeat");
-        ++i_;
-        auto r = Make(RuleSet::Ast::kRep, {a});
-        r->min = lo;
-        r->max = hi;
-        a = r;
-      } else {
-        break;
-      }
-    }
-    return a;
-  }
-
-  int Number() {
-    int v = 0;
-    bool any = false;
-    while (!AtEnd() && Peek() >= u'0' && Peek() <= u'9') {
-      v = v * 10 + (Peek() - u'0');
-      ++i_;
-      any = true;
-    }
-    if (!any) Fail("number expected");
-    return v;
-  }
-
-  char16_t Escape() {  // after the backslash
-    if (AtEnd()) Fail("dangling escape");
-    char16_t c = s_[i_++];
-    switch (c) {
-      case u'n': return u'\n';
-      case u'r': return u'\r';
-      case u't': return u'\t';
-      case u'f': return u'\f';
-      case u'u': {
-        if (i_ + 4 > s_.size()) Fail("short \\u escape");
-        unsigned v = 0;
-        for (int k = 0; k < 4; ++k) {
-          char16_t h = s_[i_++];
-          v <<= 4;
-          if (h >= u'0' && h <= u'9') v |= h - u'0';
-          else if (h >= u'a' && h <= u'f') v |= h - u'a' + 10;
-          else if (h >= u'A' && h <= u'F') v |= h - u'A' + 10;
-          else Fail("bad hex digit");
-        }
-        return static_cast<char16_t>(v);
-      }
-      default: return c;
-    }
-  }
-
-  AstPtr Literal(char16_t c) {
-    Ranges r{{c, c}};
-    if (caseless_) {
-      char16_t v[3];
-      int n = CaseVariants(c, v);
-      for (int k = 0; k < n; ++k) r.push_back({v[k], v[k]});
-    }
-    return MakeSet(std::move(r));
-  }
-
-  bool NamedClass(Ranges* out) {  // at "[:"
-    static const struct { const char16_t* name; int id; } kNames[] = {
-        {u"[:letter:]", 0}, {u"[:digit:]", 1}, {u"[:uppercase:]", 2}};
-    for (const auto& n : kNames) {
-      std::u16string_view name(n.name);
-      if (s_.compare(i_, name.size(), name) == 0) {
-        i_ += name.size();
-        Ranges r = n.id == 0   ? FromTable(kLetterRanges, kLetterRangesSize)
-                   : n.id == 1 ? FromTable(kDigitRanges, kDigitRangesSize)
-                               : FromTable(kUpperRanges, kUpperRangesSize);
-        // The ASCII part lives in code, not in the tables' fast path.
-        if (n.id == 0) {
-          r.push_back({u'a', u'z'});
-          r.push_back({u'A', u'Z'});
-        } else if (n.id == 1) {
-          r.push_back({u'0', u'9'});
-        } else {
-          r.push_back({u'A', u'Z'});
-        }
-        out->insert(out->end(), r.begin(), r.end());
-        return true;
-      }
-    }
-    return false;
-  }
-
-  AstPtr Class() {  // after '['
-    bool negate = false;
-    if (!AtEnd() && Peek() == u'^') {
-      negate = true;
-      ++i_;
-      if (!AtEnd() && Peek() == u']') {  // [^] : any unit
-        ++i_;
-        return MakeSet({{0, 0xFFFF}});
-      }
-    }
-    Ranges r;
-    while (true) {
-      if (AtEnd()) Fail("unterminated class");
-      char16_t c = Peek();
-      if (c == u']') {
-        ++i_;
-        break;
-      }
-      if (c == u'[' && i_ + 1 < s_.size() && s_[i_ + 1] == u':' && NamedClass(&r)) continue;
-      ++i_;
-      char16_t lo = (c == u'\\') ? Escape() : c;
-      char16_t hi = lo;
-      if (!AtEnd() && Peek() == u'-' && i_ + 1 < s_.size() && s_[i_ + 1] != u']') {
-        ++i_;
-        char16_t d = s_[i_++];
-        hi = (d == u'\\') ? Escape() : d;
-      }
-      if (hi < lo) Fail("reversed range");
-      r.push_back({lo, hi});
-    }
-    r = Normalize(std::move(r));
-    return MakeSet(negate ? Complement(r) : r);
-  }
-
-  AstPtr Atom() {
-    char16_t c = s_[i_++];
-    switch (c) {
-      case u'(': {
-        AstPtr a = Alt();
-        if (AtEnd() || Peek() != u')') Fail("missing )");
-        ++i_;
-        return a;
-      }
-      case u'[':
-        if (!AtEnd() && Peek() == u':') {
-          --i_;
-          Ranges r;
-          if (NamedClass(&r)) return MakeSet(std::move(r));
-          ++i_;
-        }
-        return Class();
-      case u'"': {
-        std::vector<AstPtr> parts;
-        while (!AtEnd() && Peek() != u'"') {
-          char16_t d = s_[i_++];
-          parts.push_back(Literal(d == u'\\' ? Escape() : d));
-        }
-        if (AtEnd()) Fail("unterminated string");
-        ++i_;
-        if (parts.empty()) return Make(RuleSet::Ast::kEmpty, {});
-        return parts.size() == 1 ? parts[0] : Make(RuleSet::Ast::kCat, std::move(parts));
-      }
-      case u'.':
-        return MakeSet(Complement(Normalize(
-            {{u'\n', u'\r'}, {0x0085, 0x0085}, {0x2028, 0x2029}})));
-      case u'{': {
-        std::string name;
-        while (!AtEnd() && Peek() != u'}') name.push_back(static_cast<char>(s_[i_++]));
-        if (AtEnd()) Fail("unterminated macro name");
-        ++i_;
-        auto it = macros_.find(name);
-        if (it == macros_.end()) Fail("unknown macro");
-        return it->second;
-      }
-      case u'\\':
-        return Literal(Escape());
-      case u')': case u'|': case u'*': case u'+': case u'?':
-        Fail("misplaced operator");
-      default:
-        return Literal(c);
-    }
-  }
-
-  std::u16string s_;
-  size_t i_ = 0;
-  bool caseless_;
-  const std::map<std::string, AstPtr>& macros_;
-};
+constexpr size_t kShortOvershoot = 32;
+// The lazily built DFA is dropped and rebuilt past this many states.
+constexpr size_t kMaxDfaStates = 20000;
 
 struct NState {
   int set = -1;   // label of the one consuming edge, or -1
@@ -374,20 +51,20 @@ struct RuleSet::Nfa {
   }
 
   // Thompson construction; returns {start, end}.
-  std::pair<int, int> Build(const AstPtr& a) {
+  std::pair<int, int> Build(const PatternPtr& a) {
     switch (a->kind) {
-      case Ast::kSet: {
+      case Pattern::kSet: {
         int s = NewState(), e = NewState();
         st[s].set = SetId(a->set);
         st[s].next = e;
         return {s, e};
       }
-      case Ast::kEmpty: {
+      case Pattern::kEmpty: {
         int s = NewState(), e = NewState();
         st[s].eps.push_back(e);
         return {s, e};
       }
-      case Ast::kCat: {
+      case Pattern::kCat: {
         auto first = Build(a->kids[0]);
         int end = first.second;
         for (size_t k = 1; k < a->kids.size(); ++k) {
@@ -397,7 +74,7 @@ struct RuleSet::Nfa {
         }
         return {first.first, end};
       }
-      case Ast::kAlt: {
+      case Pattern::kAlt: {
         int s = NewState(), e = NewState();
         for (const auto& k : a->kids) {
           auto f = Build(k);
@@ -406,16 +83,16 @@ struct RuleSet::Nfa {
         }
         return {s, e};
       }
-      case Ast::kStar: case Ast::kPlus: case Ast::kOpt: {
+      case Pattern::kStar: case Pattern::kPlus: case Pattern::kOpt: {
         int s = NewState(), e = NewState();
         auto f = Build(a->kids[0]);
         st[s].eps.push_back(f.first);
         st[f.second].eps.push_back(e);
-        if (a->kind != Ast::kPlus) st[s].eps.push_back(e);
-        if (a->kind != Ast::kOpt) st[f.second].eps.push_back(f.first);
+        if (a->kind != Pattern::kPlus) st[s].eps.push_back(e);
+        if (a->kind != Pattern::kOpt) st[f.second].eps.push_back(f.first);
         return {s, e};
       }
-      case Ast::kRep: {
+      case Pattern::kRep: {
         int s = NewState();
         int end = s;
         for (int k = 0; k < a->min; ++k) {
@@ -465,8 +142,8 @@ struct RuleSet::Nfa {
 RuleSet::RuleSet(bool caseless) : caseless_(caseless) {}
 RuleSet::~RuleSet() = default;
 
-std::shared_ptr<RuleSet::Ast> RuleSet::Parse(const std::string& pattern) {
-  return Parser(Utf8ToUtf16(pattern), caseless_, macros_).Parse();
+PatternPtr RuleSet::Parse(const std::string& pattern) {
+  return ParsePattern(pattern, caseless_, macros_);
 }
 
 void RuleSet::Define(const std::string& name, const std::string& pattern) {
@@ -588,7 +265,18 @@ int RuleSet::Step(int d, int cls) {
   return target;
 }
 
+void RuleSet::ResetDfa(Memo* memo) {
+  std::vector<int> start = dfa_sets_[dfa_start_];
+  dfa_index_.clear();
+  dfa_sets_.clear();
+  dfa_accept_.clear();
+  dfa_trans_.clear();
+  dfa_start_ = AddDfaState(std::move(start));
+  memo->failed.clear();  // its keys name states that are gone
+}
+
 RuleSet::Match RuleSet::Longest(const char16_t* text, size_t n, size_t pos, Memo* memo) {
+  if (dfa_sets_.size() > kMaxDfaStates) ResetDfa(memo);
   Match best;
   int d = dfa_start_;
   memo->pending.clear();
@@ -608,7 +296,12 @@ RuleSet::Match RuleSet::Longest(const char16_t* text, size_t n, size_t pos, Memo
       memo->pending.push_back((static_cast<uint64_t>(d) << 32) | static_cast<uint32_t>(i));
     }
   }
-  for (uint64_t k : memo->pending) memo->failed.insert(k);
+  // Short overshoots cost at most kShortOvershoot steps per token; only long
+  // ones are remembered, so each (state, position) is walked past at most
+  // once in a long overshoot and the pass stays linear.
+  if (memo->pending.size() > kShortOvershoot) {
+    for (uint64_t k : memo->pending) memo->failed.insert(k);
+  }
   memo->pending.clear();
   return best;
 }

@@ -13,9 +13,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "eval/ptb_pattern.h"
+
 namespace capsfusion::ptb {
 
-//! Pattern syntax (a subset of JFlex's): literals (case-insensitive when the
+//! Rules are patterns (see ParsePattern) in JFlex's syntax subset: literals (case-insensitive when the
 //! set is caseless), "quoted strings", \uXXXX and \t \n \r \f escapes, classes
 //! [a-z\u00C0] with ^ negation, [^] (any unit), [:letter:] [:digit:]
 //! [:uppercase:] inside or outside classes, . (any unit but a newline), ( ),
@@ -58,21 +60,20 @@ class RuleSet {
 
   bool HasTrail(int rule) const;
 
-  // Opaque compiled structures (defined in the .cc).
-  struct Ast;
-  struct Nfa;
+  struct Nfa;  // defined in the .cc
 
  private:
   int ClassOf(char16_t c) const { return cmap_[c]; }
   int Step(int dstate, int cls);
   int AddDfaState(std::vector<int>&& nfa_states);
-  std::shared_ptr<Ast> Parse(const std::string& pattern);
+  void ResetDfa(Memo* memo);
+  PatternPtr Parse(const std::string& pattern);
 
   bool caseless_;
   bool built_ = false;
-  std::map<std::string, std::shared_ptr<Ast>> macros_;
+  std::map<std::string, PatternPtr> macros_;
   struct RuleDef {
-    std::shared_ptr<Ast> main, trail;
+    PatternPtr main, trail;
     int main_fixed = -1, trail_fixed = -1;  // fixed lengths, or -1
     int full_start = -1, main_start = -1, main_final = -1;
     int trail_start = -1, trail_final = -1;

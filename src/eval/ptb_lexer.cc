@@ -40,7 +40,7 @@ struct RuleSpec {
   const char* trail;
 };
 
-// Named sub-patterns. Syntax: see ptb_automaton.h.
+// Named sub-patterns. Syntax: see ptb_pattern.h.
 const std::pair<const char*, const char*> kMacros[] = {
     {"SGML", R"(<([!?][A-Za-z\-][^>\r\n]*|[A-Za-z][A-Za-z0-9_:.\-]*([ ]+([A-Za-z][A-Za-z0-9_:.\-]*|[A-Za-z][A-Za-z0-9_:.\-]*[ ]*=[ ]*('[^']*'|\"[^\"]*\"|[A-Za-z][A-Za-z0-9_:.\-]*)))*[ ]*/?|/[A-Za-z][A-Za-z0-9_:.\-]*)[ ]*>)"},
     {"SPMDASH", R"(&(MD|mdash|ndash);|[\u0096\u0097\u2013\u2014\u2015])"},
@@ -156,7 +156,7 @@ const RuleSpec kRules[] = {
     {kPhone, R"({PHONE})", ""},
     {kQuoteLeft, R"({DBLQUOT})", R"([A-Za-z0-9$])"},
     {kQuoteRight, R"({DBLQUOT})", ""},
-    {kSkip, R"(0x7f)", ""},
+    {kSkip, R"(0x7f)", ""},  // the literal text "0x7f" (any case) is dropped
     {kLess, R"(<|&lt;)", ""},
     {kGreater, R"(>|&gt;)", ""},
     {kSmiley, R"({SMILEY})", R"([^A-Za-z0-9])"},
@@ -302,13 +302,12 @@ PtbLexer::PtbLexer() : rules_(std::make_unique<RuleSet>(/*caseless=*/true)) {
 
 PtbLexer::~PtbLexer() = default;
 
-std::vector<LexToken> PtbLexer::Tokenize(const std::u16string& text) {
-  std::vector<LexToken> out;
+void PtbLexer::Tokenize(std::u16string_view text, const LexSink& sink) {
   RuleSet::Memo memo;
   const char16_t* s = text.data();
   const size_t n = text.size();
   size_t pos = 0;
-  auto emit = [&](std::u16string t) { out.push_back({std::move(t), false}); };
+  auto emit = [&](std::u16string_view t) { sink(t, false); };
   while (pos < n) {
     RuleSet::Match m = rules_->Longest(s, n, pos, &memo);
     if (m.rule < 0) {  // nothing matches (cannot happen with the catch-all)
@@ -318,9 +317,9 @@ std::vector<LexToken> PtbLexer::Tokenize(const std::u16string& text) {
     size_t end = rules_->HasTrail(m.rule) ? rules_->MainEnd(m.rule, s, pos, m.end) : m.end;
     std::u16string tok(s + pos, end - pos);
     switch (static_cast<Action>(actions_[m.rule])) {
-      case kPlain: emit(std::move(tok)); break;
+      case kPlain: emit(tok); break;
       case kSkip: case kUntokenizable: break;
-      case kNewline: out.push_back({u"", true}); break;
+      case kNewline: sink(std::u16string_view(), true); break;
       case kSplitLast3: case kSplitLast2: {
         size_t back = actions_[m.rule] == kSplitLast3 ? 3 : 2;
         end -= back;
@@ -340,15 +339,15 @@ std::vector<LexToken> PtbLexer::Tokenize(const std::u16string& text) {
         while (end > pos && IsSpaceUnit(s[end - 1])) --end;
         if (end - pos == 2) {  // "I.": the letter, then the period next time
           --end;
-          emit(std::u16string(s + pos, 1));
+          emit(std::u16string_view(s + pos, 1));
         } else {  // the acronym with its period, and the period again
-          emit(std::u16string(s + pos, end - pos));
+          emit(std::u16string_view(s + pos, end - pos));
           --end;
         }
         break;
       }
       case kAbbrevPeriod:
-        emit(std::move(tok));
+        emit(tok);
         --end;
         break;
       case kPhone: emit(EscapeParens(ReplaceUnit(std::move(tok), u' ', 0x00A0))); break;
@@ -361,12 +360,17 @@ std::vector<LexToken> PtbLexer::Tokenize(const std::u16string& text) {
       case kRsb: emit(u"-RSB-"); break;
       case kLess: emit(u"<"); break;
       case kGreater: emit(u">"); break;
-      case kHyphens: emit(tok.size() >= 3 && tok.size() <= 4 ? u"--" : tok); break;
+      case kHyphens:
+        if (tok.size() >= 3 && tok.size() <= 4) {
+          emit(u"--");
+        } else {
+          emit(tok);
+        }
+        break;
       case kEllipsis: emit(u"..."); break;
     }
     pos = end;
   }
-  return out;
 }
 
 }  // namespace capsfusion::ptb

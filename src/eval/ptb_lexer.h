@@ -10,19 +10,19 @@
 // (and separates the tokens around it).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace capsfusion::ptb {
 
 class RuleSet;
 
-//! One lexer output: a token, or a line break (a newline in the input).
-struct LexToken {
-  std::u16string text;  //!< token text after the rule's normalization
-  bool newline = false;  //!< true for a line break (text empty)
-};
+//! Receives the lexer's output in order: each token (its text after the
+//! rule's normalization), or a line break (newline == true, token empty).
+using LexSink = std::function<void(std::u16string_view token, bool newline)>;
 
 class PtbLexer {
  public:
@@ -32,7 +32,7 @@ class PtbLexer {
   PtbLexer& operator=(const PtbLexer&) = delete;
 
   //! Tokenizes a whole input stream. Linear in its length.
-  std::vector<LexToken> Tokenize(const std::u16string& text);
+  void Tokenize(std::u16string_view text, const LexSink& sink);
 
  private:
   std::unique_ptr<RuleSet> rules_;

@@ -1,10 +1,9 @@
 // ScoreTokenized: BLEU-1..4, ROUGE-L and CIDEr-D of tokenized captions,
 // bit-exact with pycocoevalcap 1.2 (Bleu(4) with 'closest', Rouge(), Cider()).
 //
-// Two passes. The first splits and interns every caption and counts the
-// references' n-grams into CIDEr's document frequencies. The second scores
-// the items one by one from the stored token ids, so memory stays at a few
-// integers per token plus one id per distinct reference n-gram.
+// Two passes. The first splits and interns every caption, counts the
+// references' n-grams (kept for the second pass) and adds them to CIDEr's
+// document frequencies. The second scores the items one by one.
 
 #include <string>
 #include <string_view>
@@ -19,6 +18,13 @@ namespace capsfusion {
 namespace {
 
 using eval::NGramCounts;
+using eval::NGramView;
+
+// A reference's n-gram counts, stored in one arena for all references.
+struct StoredCounts {
+  size_t offset = 0;
+  NGramView view;  // entries pointer set once the arena stops growing
+};
 
 // Where one caption's tokens live in the token arena.
 struct CaptionTokens {
@@ -70,6 +76,8 @@ CorpusScores ScoreTokenized(const std::vector<std::vector<std::string>>& refs,
   CaptionStore store;
   std::vector<CaptionTokens> cand_tokens(n);
   std::vector<CaptionTokens> ref_tokens;
+  std::vector<StoredCounts> ref_counts;
+  std::vector<eval::NGramCount> arena;
   std::vector<size_t> ref_begin(n + 1, 0);
   eval::NGramTable table;
   eval::NGramCounter counter;
@@ -81,38 +89,40 @@ CorpusScores ScoreTokenized(const std::vector<std::vector<std::string>>& refs,
       const CaptionTokens t = store.Add(r);
       ref_tokens.push_back(t);
       counter.Count(store.Ids(t.begin), t.size, /*insert=*/true, &table, &counts);
-      cider.AddReference(static_cast<uint32_t>(i), counts);
+      cider.AddReference(static_cast<uint32_t>(i), eval::ViewOf(counts));
+      StoredCounts stored;
+      stored.offset = arena.size();
+      stored.view = eval::ViewOf(counts);
+      arena.insert(arena.end(), counts.entries.begin(), counts.entries.end());
+      ref_counts.push_back(stored);
     }
     cand_tokens[i] = store.Add(i < candidates.size() ? candidates[i] : kEmpty);
   }
   ref_begin[n] = ref_tokens.size();
   cider.Finish(n);
+  for (StoredCounts& r : ref_counts) r.view.entries = arena.data() + r.offset;
 
   // Pass 2: score item by item.
   eval::BleuClipper clipper;
   eval::RougeL rouge;
   eval::BleuCounts totals;
   NGramCounts hyp;
-  std::vector<NGramCounts> ref_counts;
-  std::vector<const NGramCounts*> ref_ptrs;
+  std::vector<NGramView> ref_views;
   std::vector<eval::TokenSpan> ref_spans;
   std::vector<double> rouge_values(n), cider_values(n);
   for (size_t i = 0; i < n; ++i) {
-    const size_t num_refs = ref_begin[i + 1] - ref_begin[i];
-    if (ref_counts.size() < num_refs) ref_counts.resize(num_refs);
-    ref_ptrs.clear();
+    ref_views.clear();
     ref_spans.clear();
-    for (size_t r = 0; r < num_refs; ++r) {
-      const CaptionTokens& t = ref_tokens[ref_begin[i] + r];
-      counter.Count(store.Ids(t.begin), t.size, /*insert=*/false, &table, &ref_counts[r]);
-      ref_ptrs.push_back(&ref_counts[r]);
-      ref_spans.push_back(store.Rouge(t));
+    for (size_t r = ref_begin[i]; r < ref_begin[i + 1]; ++r) {
+      ref_views.push_back(ref_counts[r].view);
+      ref_spans.push_back(store.Rouge(ref_tokens[r]));
     }
     const CaptionTokens& c = cand_tokens[i];
     counter.Count(store.Ids(c.begin), c.size, /*insert=*/false, &table, &hyp);
+    const NGramView hyp_view = eval::ViewOf(hyp);
 
     CaptionScores& item = out.per_item[i];
-    const eval::BleuCounts bc = clipper.Count(hyp, ref_ptrs);
+    const eval::BleuCounts bc = clipper.Count(hyp_view, ref_views);
     const std::array<double, 4> bleu = eval::BleuFromCounts(bc);
     for (int k = 0; k < 4; ++k) item.bleu[k] = bleu[k];
     totals.testlen += bc.testlen;
@@ -122,7 +132,7 @@ CorpusScores ScoreTokenized(const std::vector<std::vector<std::string>>& refs,
       totals.correct[k] += bc.correct[k];
     }
     item.rouge_l = rouge.Score(store.Rouge(c), ref_spans);
-    item.cider_d = cider.Score(hyp, ref_ptrs);
+    item.cider_d = cider.Score(hyp_view, ref_views);
     rouge_values[i] = item.rouge_l;
     cider_values[i] = item.cider_d;
   }

@@ -40,7 +40,7 @@ std::array<double, kMaxOrder> BleuFromCounts(const BleuCounts& counts);
 class BleuClipper {
  public:
   //! Counts of one item: lengths, guesses and clipped matches per order.
-  BleuCounts Count(const NGramCounts& hyp, const std::vector<const NGramCounts*>& refs);
+  BleuCounts Count(const NGramView& hyp, const std::vector<NGramView>& refs);
 
  private:
   SmallIdMap index_;               // hypothesis n-gram id -> entry index
@@ -70,11 +70,11 @@ class CiderD {
   //! Counts the n-grams of one reference of item `item` into the document
   //! frequencies (each n-gram at most once per item). Items must come in
   //! increasing order; the counts must use ids of the shared NGramTable.
-  void AddReference(uint32_t item, const NGramCounts& ref);
+  void AddReference(uint32_t item, const NGramView& ref);
   //! Fixes the number of documents (items); call after the last AddReference.
   void Finish(size_t num_items);
   //! CIDEr-D of one item. Missing references give 0.
-  double Score(const NGramCounts& hyp, const std::vector<const NGramCounts*>& refs);
+  double Score(const NGramView& hyp, const std::vector<NGramView>& refs);
 
  private:
   struct Vec {
@@ -82,7 +82,7 @@ class CiderD {
     std::array<double, kMaxOrder> norm{};
     int64_t length = 0;  // number of bigrams
   };
-  void MakeVec(const NGramCounts& counts, Vec* vec);
+  void MakeVec(const NGramView& counts, Vec* vec);
   double LogDf(uint32_t id);
 
   std::vector<uint32_t> df_;

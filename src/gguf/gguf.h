@@ -9,7 +9,7 @@
 //     uint64   tensor_count
 //     uint64   metadata_kv_count
 //   metadata_kv[metadata_kv_count]
-//     string   key                 non-empty, valid UTF-8, unique in the file
+//     string   key                 non-empty, valid UTF-8 without NUL, unique in the file
 //     uint32   value_type          a ValueType below
 //     value                        as value_type says:
 //   value encodings
@@ -21,7 +21,7 @@
 //     ARRAY                        uint32 element_type, uint64 count, then `count` values of
 //                                  element_type, each encoded as above (arrays may nest)
 //   tensor_info[tensor_count]
-//     string   name                unique, at most 63 bytes
+//     string   name                non-empty, valid UTF-8 without NUL, unique, at most 63 bytes
 //     uint32   n_dims              1..4
 //     uint64   dims[n_dims]        ggml order: dims[0] is the innermost (contiguous) one
 //     uint32   type                ggml_type id (see tensor_types.h)
@@ -31,13 +31,14 @@
 //   tensor data                    the data section; each tensor's bytes at its offset, the
 //                                  writer zero-pads each to a multiple of the alignment
 //
-// The alignment is the UINT32 value of the key "general.alignment" (a power of two),
-// or 32 when the key is absent. File offsets of the data section and of every tensor are
+// The alignment is the UINT32 value of the key "general.alignment" (a power of two; we
+// accept up to 2^24), or 32 when the key is absent. File offsets of the data section and of every tensor are
 // therefore multiples of the alignment, so an mmap of the file gives aligned tensors.
 // docs/gguf.md lists the validation rules the reader applies and the keys we use.
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +63,7 @@ enum class ValueType : uint32_t {
 constexpr uint32_t kGgufMagic = 0x46554747;        //!< "GGUF" read as a little-endian uint32
 constexpr uint32_t kGgufVersion = 3;               //!< the version the writer produces
 constexpr uint32_t kDefaultAlignment = 32;         //!< when general.alignment is absent
+constexpr uint32_t kMaxAlignment = 1u << 24;       //!< larger alignments are refused (real files use 32..4096)
 constexpr size_t kMaxTensorDims = 4;               //!< GGML_MAX_DIMS
 constexpr size_t kMaxTensorNameBytes = 63;         //!< GGML_MAX_NAME - 1 (names are NUL-terminated in ggml)
 constexpr size_t kMaxKeyBytes = 65535;             //!< the GGUF spec's limit on key length
@@ -157,7 +159,7 @@ class Value {
 
  private:
   ValueType type_ = ValueType::kUint8;
-  uint64_t u_ = 0;   // unsigned integers and bools
+  uint64_t u_ = 0;   // unsigned integers, bools, and the exact bits of floats
   int64_t i_ = 0;    // signed integers
   double f_ = 0.0;   // floats
   std::string str_;  // STRING
@@ -178,7 +180,9 @@ struct TensorInfo {
   uint64_t offset = 0;          //!< relative to the data section
   uint64_t n_elements = 0;      //!< product of shape
   uint64_t n_bytes = 0;         //!< encoded size (without padding)
-  const uint8_t* data = nullptr;  //!< points into the mapped file (valid while the GgufFile lives)
+  //! Points into the mapped file (valid while the GgufFile lives); in memory it is aligned to
+  //! min(alignment(), 4096) bytes, for Open and FromBytes alike.
+  const uint8_t* data = nullptr;
 };
 
 //! A parsed, fully validated GGUF file. Tensor data is not copied: it stays in the map.
@@ -188,7 +192,7 @@ class GgufFile {
   //! offset at fault: IOError (cannot read), Corruption (malformed), NotSupported
   //! (valid GGUF this build cannot use: version 1, a tensor type other than F32/F16/Q4_0/Q8_0).
   static StatusOr<std::unique_ptr<GgufFile>> Open(const std::string& path);
-  //! Parses an in-memory file (tests, fuzzing); the bytes are kept by the object.
+  //! Parses an in-memory file (tests, fuzzing); the object keeps a page-aligned copy of the bytes.
   static StatusOr<std::unique_ptr<GgufFile>> FromBytes(std::string bytes);
 
   ~GgufFile();
@@ -234,7 +238,10 @@ class GgufFile {
 
   std::string path_;
   std::unique_ptr<MappedFile> map_;  // Open
-  std::string bytes_;                // FromBytes
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, FreeDeleter> owned_;  // FromBytes: a page-aligned copy
   const uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
 
@@ -287,7 +294,7 @@ class GgufWriter {
                    size_t n_bytes);
 
   //! Data alignment; default 32, written as general.alignment only when != 32.
-  //! Must be a power of two (else status() reports it).
+  //! Must be a power of two up to kMaxAlignment (else status() reports it).
   void SetAlignment(uint32_t a);
   uint32_t alignment() const { return alignment_; }
 
@@ -315,7 +322,9 @@ class GgufWriter {
   }
 
   std::vector<std::pair<std::string, Value>> kvs_;
+  std::map<std::string, size_t, std::less<>> kv_index_;      // key -> position in kvs_
   std::vector<PendingTensor> tensors_;
+  std::map<std::string, size_t, std::less<>> tensor_index_;  // name -> position in tensors_
   uint32_t alignment_ = kDefaultAlignment;
   Status status_;
 };

@@ -28,7 +28,7 @@ uint64_t MinEncodedSize(ValueType type) {
 //! Parses and validates the bytes a GgufFile holds; fills its fields.
 class GgufParser {
  public:
-  GgufParser(GgufFile* file) : f_(file), r_(file->base_, file->size_) {}
+  explicit GgufParser(GgufFile* file) : f_(file), r_(file->base_, file->size_) {}
 
   Status Parse() {
     CF_RETURN_IF_ERROR(ParseHeader());
@@ -96,6 +96,9 @@ class GgufParser {
                                   std::to_string(kMaxKeyBytes) + ")");
       }
       if (!IsValidUtf8(key)) return Status::Corruption(where + ": key " + QuoteForError(key) + " is not valid UTF-8");
+      if (key.find('\0') != std::string_view::npos) {
+        return Status::Corruption(where + ": key " + QuoteForError(key) + " contains a NUL byte");
+      }
       const std::string key_where = "metadata key " + QuoteForError(key) + " (KV #" + std::to_string(i) + At(at) + ")";
       if (f_->key_index_.find(key) != f_->key_index_.end()) {
         return Status::Corruption(key_where + ": duplicate key");
@@ -246,9 +249,9 @@ class GgufParser {
     }
     uint64_t a = 0;
     v.AsUint64(&a);
-    if (a == 0 || (a & (a - 1)) != 0) {
+    if (a == 0 || (a & (a - 1)) != 0 || a > kMaxAlignment) {
       return Status::Corruption(std::string("metadata key '") + kAlignmentKey + "' is " + std::to_string(a) +
-                                ", not a power of two");
+                                ", not a power of two up to " + std::to_string(kMaxAlignment));
     }
     f_->alignment_ = a;
     return Status::OK();
@@ -263,6 +266,9 @@ class GgufParser {
       CF_RETURN_IF_ERROR(r_.ReadString(&name, "tensor name").WithContext(where));
       if (name.empty()) return Status::Corruption(where + ": empty tensor name");
       if (!IsValidUtf8(name)) return Status::Corruption(where + ": name " + QuoteForError(name) + " is not valid UTF-8");
+      if (name.find('\0') != std::string_view::npos) {
+        return Status::Corruption(where + ": name " + QuoteForError(name) + " contains a NUL byte");
+      }
       where = "tensor " + QuoteForError(name) + " (info #" + std::to_string(i) + At(at) + ")";
       if (name.size() > kMaxTensorNameBytes) {
         return Status::Corruption(where + ": name of " + std::to_string(name.size()) + " bytes (the limit is " +
@@ -404,9 +410,14 @@ StatusOr<std::unique_ptr<GgufFile>> GgufFile::Open(const std::string& path) {
 
 StatusOr<std::unique_ptr<GgufFile>> GgufFile::FromBytes(std::string bytes) {
   std::unique_ptr<GgufFile> f(new GgufFile());
-  f->bytes_ = std::move(bytes);
-  f->base_ = reinterpret_cast<const uint8_t*>(f->bytes_.data());
-  f->size_ = f->bytes_.size();
+  // A page-aligned copy, so tensor data is as aligned in memory as it is under mmap.
+  constexpr size_t kPage = 4096;
+  const size_t capacity = (bytes.size() / kPage + 1) * kPage;
+  f->owned_.reset(static_cast<uint8_t*>(std::aligned_alloc(kPage, capacity)));
+  if (f->owned_ == nullptr) return Status::OutOfRange("cannot allocate " + std::to_string(capacity) + " bytes");
+  std::memcpy(f->owned_.get(), bytes.data(), bytes.size());
+  f->base_ = f->owned_.get();
+  f->size_ = bytes.size();
   Status s = GgufParser(f.get()).Parse();
   if (!s.ok()) return s;
   return f;

@@ -149,9 +149,11 @@ CF_SIGNED_CTOR(Int64, int64_t, kInt64)
 #undef CF_UNSIGNED_CTOR
 #undef CF_SIGNED_CTOR
 
+// Floats keep their exact bits in u_ (NaN payloads, signalling NaNs) next to their value in f_.
 Value Value::Float32(float v) {
   Value out;
   out.type_ = ValueType::kFloat32;
+  out.u_ = FloatBits32(v);
   out.f_ = v;
   return out;
 }
@@ -159,6 +161,7 @@ Value Value::Float32(float v) {
 Value Value::Float64(double v) {
   Value out;
   out.type_ = ValueType::kFloat64;
+  out.u_ = FloatBits64(v);
   out.f_ = v;
   return out;
 }
@@ -362,8 +365,8 @@ void Value::AppendEncoded(std::string* out) const {
     case ValueType::kInt16:
     case ValueType::kInt32:
     case ValueType::kInt64: AppendLe(out, static_cast<uint64_t>(i_), FixedValueSize(type_)); return;
-    case ValueType::kFloat32: AppendLe(out, FloatBits32(static_cast<float>(f_)), 4); return;
-    case ValueType::kFloat64: AppendLe(out, FloatBits64(f_), 8); return;
+    case ValueType::kFloat32: AppendLe(out, u_, 4); return;
+    case ValueType::kFloat64: AppendLe(out, u_, 8); return;
     case ValueType::kString:
       AppendLe(out, str_.size(), 8);
       out->append(str_);

@@ -59,7 +59,9 @@ void GgufWriter::Set(std::string key, Value v) {
     return Fail(Status::InvalidArgument("metadata key " + QuoteForError(key) + " is " + std::to_string(key.size()) +
                                         " bytes; the limit is " + std::to_string(kMaxKeyBytes)));
   }
-  if (!IsValidUtf8(key)) return Fail(Status::InvalidArgument("metadata key " + QuoteForError(key) + " is not valid UTF-8"));
+  if (!IsValidUtf8(key) || key.find('\0') != std::string::npos) {
+    return Fail(Status::InvalidArgument("metadata key " + QuoteForError(key) + " is not valid UTF-8 without NUL"));
+  }
   if (key == kAlignmentKey) {
     uint64_t a = 0;
     if (v.type() != ValueType::kUint32 || !v.AsUint64(&a)) {
@@ -68,18 +70,19 @@ void GgufWriter::Set(std::string key, Value v) {
     }
     return SetAlignment(static_cast<uint32_t>(a));
   }
-  for (auto& kv : kvs_) {
-    if (kv.first == key) {
-      kv.second = std::move(v);
-      return;
-    }
+  auto it = kv_index_.find(key);
+  if (it != kv_index_.end()) {
+    kvs_[it->second].second = std::move(v);
+    return;
   }
+  kv_index_.emplace(key, kvs_.size());
   kvs_.emplace_back(std::move(key), std::move(v));
 }
 
 void GgufWriter::SetAlignment(uint32_t a) {
-  if (a == 0 || (a & (a - 1)) != 0) {
-    return Fail(Status::InvalidArgument("alignment " + std::to_string(a) + " is not a power of two"));
+  if (a == 0 || (a & (a - 1)) != 0 || a > kMaxAlignment) {
+    return Fail(Status::InvalidArgument("alignment " + std::to_string(a) + " is not a power of two up to " +
+                                        std::to_string(kMaxAlignment)));
   }
   alignment_ = a;
 }
@@ -92,10 +95,10 @@ Status GgufWriter::AddTensor(std::string name, TensorType type, std::vector<uint
     return Status::InvalidArgument(where + ": name of " + std::to_string(name.size()) + " bytes; the limit is " +
                                    std::to_string(kMaxTensorNameBytes));
   }
-  if (!IsValidUtf8(name)) return Status::InvalidArgument(where + ": name is not valid UTF-8");
-  for (const PendingTensor& t : tensors_) {
-    if (t.name == name) return Status::InvalidArgument(where + ": duplicate tensor name");
+  if (!IsValidUtf8(name) || name.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(where + ": name is not valid UTF-8 without NUL");
   }
+  if (tensor_index_.count(name) != 0) return Status::InvalidArgument(where + ": duplicate tensor name");
   if (!IsSupportedTensorType(static_cast<uint32_t>(type))) {
     return Status::InvalidArgument(where + ": unsupported tensor type id " +
                                    std::to_string(static_cast<uint32_t>(type)));
@@ -131,6 +134,7 @@ Status GgufWriter::AddTensor(std::string name, TensorType type, std::vector<uint
   t.type = type;
   t.shape = std::move(shape);
   t.bytes.assign(static_cast<const char*>(data), n_bytes);
+  tensor_index_.emplace(t.name, tensors_.size());
   tensors_.push_back(std::move(t));
   return Status::OK();
 }

@@ -91,37 +91,92 @@ size_t DecodeReference(std::string_view in, uint32_t* cp) {
 
 }  // namespace
 
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHigh = 0x8080808080808080ULL;
+
+// True when `in` needs no change: no leading, trailing or doubled space and no
+// whitespace other than ASCII space. Eight bytes at a time; may say false for
+// some normalised text (then the slow path does the same work).
+bool IsNormalized(std::string_view in) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const auto* end = p + in.size();
+  if (p == end) return true;
+  if (*p == ' ' || end[-1] == ' ') return false;
+  bool prev_space = false;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t del = w ^ (kOnes * 0x7F);
+    if ((((w - kOnes * 0x20) & ~w) | ((del - kOnes) & ~del)) & kHigh) return false;  // < 0x20 or DEL
+    if (w & kHigh) {
+      for (int i = 0; i < 8; ++i) {
+        if (p[i] >= 0xC2 && WhitespaceLength(p + i, end) != 0) return false;
+      }
+    }
+    uint64_t sp = w ^ (kOnes * ' ');
+    sp = (sp - kOnes) & ~sp & kHigh;  // 0x80 in (at least) each space byte
+    if ((sp & (sp << 8)) != 0 || (prev_space && (sp & 0x80) != 0)) return false;
+    prev_space = (sp >> 63) != 0;
+    p += 8;
+  }
+  for (; p < end; ++p) {
+    unsigned char c = *p;
+    if (c == ' ') {
+      if (prev_space) return false;
+      prev_space = true;
+      continue;
+    }
+    prev_space = false;
+    if (c < 0x20 || c == 0x7F || (c >= 0xC2 && WhitespaceLength(p, end) != 0)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void NormalizeWhitespace(std::string_view in, std::string* out) {
+  if (IsNormalized(in)) {
+    out->append(in.data(), in.size());
+    return;
+  }
+  // The result is never longer than the input: write in place, then trim.
+  const size_t base = out->size();
+  out->resize(base + in.size());
+  char* const first = &(*out)[0] + base;
+  char* dst = first;
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const auto* end = p + in.size();
   bool pending_space = false;
-  bool any = false;
   while (p < end) {
-    // Copy a run of plain bytes in one go.
-    const unsigned char* run = p;
-    size_t ws = 0;
-    while (p < end) {
-      unsigned char c = *p;
-      if (c > 0x20 && c < 0x7F) {
-        ++p;
-        continue;
+    const unsigned char c = *p;
+    if (c > 0x20 && c < 0x7F) {
+      if (pending_space) {
+        if (dst != first) *dst++ = ' ';
+        pending_space = false;
       }
-      ws = WhitespaceLength(p, end);
-      if (ws != 0) break;
-      p += c < 0x80 ? 1 : (c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2);
-      if (p > end) p = end;
+      *dst++ = static_cast<char>(c);
+      ++p;
+      continue;
     }
-    if (p > run) {
-      if (pending_space && any) out->push_back(' ');
-      out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
-      pending_space = false;
-      any = true;
-    }
+    size_t ws = WhitespaceLength(p, end);
     if (ws != 0) {
       pending_space = true;
       p += ws;
+      continue;
     }
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (n > static_cast<size_t>(end - p)) n = static_cast<size_t>(end - p);
+    if (pending_space) {
+      if (dst != first) *dst++ = ' ';
+      pending_space = false;
+    }
+    std::memcpy(dst, p, n);
+    dst += n;
+    p += n;
   }
+  out->resize(base + static_cast<size_t>(dst - first));
 }
 
 void DecodeHtmlEntities(std::string_view in, std::string* out) {

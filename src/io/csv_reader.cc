@@ -214,7 +214,10 @@ class CsvReader : public RecordReader {
     std::string reason;
     Result result = Result::kRecord;
     size_t bad = FindInvalidUtf8(row);
-    if (bad != std::string_view::npos) {
+    if (row.size() > options_.max_row_bytes) {
+      reason = "row of " + std::to_string(row.size()) + " bytes is over max_row_bytes (" +
+               std::to_string(options_.max_row_bytes) + ")";
+    } else if (bad != std::string_view::npos) {
       reason = "invalid UTF-8 at byte " + std::to_string(bad) + " of the row";
     } else if (ncells_ != header_.size()) {
       reason = "expected " + std::to_string(header_.size()) + " columns, got " + std::to_string(ncells_);

@@ -108,7 +108,7 @@ class PlainInput : public InputStreamBase {
       total += k;
     }
     if (total < n) total += file_->ReadFull(buf + total, n - total, &status_, name_);
-    return status_.ok() ? total : 0;
+    return total;  // bytes decoded before an error still count; the next call returns 0
   }
 };
 
@@ -127,6 +127,7 @@ class GzipInput : public InputStreamBase {
 
   size_t Read(char* buf, size_t n) override {
     size_t total = 0;
+    if (!status_.ok()) return 0;
     while (total < n && status_.ok() && !done_) {
       if (in_pos_ >= in_.size()) {
         if (!RefillInput()) {
@@ -170,7 +171,7 @@ class GzipInput : public InputStreamBase {
       }
       in_pos_ += used;
     }
-    return status_.ok() ? total : 0;
+    return total;  // bytes decoded before an error still count; the next call returns 0
   }
 
  private:
@@ -191,6 +192,7 @@ class ZstdInput : public InputStreamBase {
 
   size_t Read(char* buf, size_t n) override {
     size_t total = 0;
+    if (!status_.ok()) return 0;
     while (total < n && status_.ok() && !done_) {
       if (in_pos_ >= in_.size() && !pending_output_) {
         if (!RefillInput()) {
@@ -217,7 +219,7 @@ class ZstdInput : public InputStreamBase {
       // The decoder may hold more output than fit: call again before reading input.
       pending_output_ = out.pos == out.size && frame_open_;
     }
-    return status_.ok() ? total : 0;
+    return total;  // bytes decoded before an error still count; the next call returns 0
   }
 
  private:

@@ -12,8 +12,10 @@
 
 namespace capsfusion::io {
 
+//! Decompressed bytes of one input.
 class InputStream {
  public:
+  //! What the magic bytes said.
   enum class Compression { kNone, kGzip, kZstd };
 
   //! Opens `path`; "-" is standard input. Fails for a missing file, a
@@ -22,14 +24,16 @@ class InputStream {
 
   virtual ~InputStream() = default;
 
-  //! Reads up to `n` decompressed bytes; fewer only at the end of the input.
-  //! Returns 0 at the end or after an error (then status() is not OK).
+  //! Reads up to `n` decompressed bytes; fewer only at the end of the input or
+  //! when an error stops it (the bytes before the error are returned). Returns
+  //! 0 at the end or once an error happened (then status() is not OK).
   virtual size_t Read(char* buf, size_t n) = 0;
 
   //! An I/O error, or a corrupt or truncated compressed stream (the message
   //! names the file and the compressed byte offset).
   virtual const Status& status() const = 0;
 
+  //! The compression found at Open().
   virtual Compression compression() const = 0;
 
   //! "path" or "<stdin>", for messages.

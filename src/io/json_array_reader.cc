@@ -150,7 +150,12 @@ class JsonArrayReader : public RecordReader {
       line_ += static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
       Result result;
       std::string reason;
-      if (type != JsonType::kObject) {
+      if (end > options_.max_row_bytes) {
+        reason = "array element of " + std::to_string(end) + " bytes is over max_row_bytes (" +
+                 std::to_string(options_.max_row_bytes) + ")";
+        FillReject(name_, start_line, std::move(reason), text, reject);
+        result = Result::kReject;
+      } else if (type != JsonType::kObject) {
         reason = std::string("array element is ") + (type == JsonType::kArray ? "an " : "a ") +
                  JsonTypeName(type) + ", not an object";
         FillReject(name_, start_line, std::move(reason), text, reject);

@@ -27,8 +27,10 @@ struct JsonMember {
   bool value_escaped;  //!< a string value holds a backslash escape
 };
 
+//! Strict JSON validator that reports value and member spans (reusable).
 class JsonScanner {
  public:
+  //! kOk: a whole value; kError: malformed; kTruncated: the text ends inside it.
   enum class Result { kOk, kError, kTruncated };
   static constexpr int kMaxDepth = 256;  //!< deeper nesting is an error
 

@@ -9,6 +9,7 @@
 
 namespace capsfusion::io {
 
+//! Resumable finder of a JSON value's end (strings, escapes, bracket nesting).
 class JsonSkimmer {
  public:
   //! Nesting deeper than this ends the skim with failed().

@@ -73,6 +73,14 @@ class JsonlReader : public RecordReader {
   Result Row(std::string_view line, Record* record, Reject* reject) {
     const uint64_t index = index_++;
     std::string reason;
+    if (line.size() > options_.max_row_bytes) {
+      // Over the limit but already in the window (a small limit).
+      FillReject(name_, line_,
+                 "line of " + std::to_string(line.size()) + " bytes is over max_row_bytes (" +
+                     std::to_string(options_.max_row_bytes) + ")",
+                 line, reject);
+      return Result::kReject;
+    }
     if (!RecordFromJsonText(line, "line", &scanner_, &builder_, record, &reason)) {
       FillReject(name_, line_, std::move(reason), line, reject);
       return Result::kReject;

@@ -12,6 +12,7 @@
 
 namespace capsfusion::io {
 
+//! Buffered, optionally compressed output to one file or stdout.
 class OutputStream {
  public:
   //! Creates (truncates) `path`; "-" is standard output.
@@ -26,6 +27,7 @@ class OutputStream {
     if (buf_.size() < kFlushBytes) return status_;
     return Flush();
   }
+  //! Appends `bytes`, writing out the buffer when it is full.
   Status Append(std::string_view bytes) {
     buf_.append(bytes);
     return Flushed();
@@ -34,6 +36,7 @@ class OutputStream {
   //! Safe to call twice.
   virtual Status Close() = 0;
 
+  //! The path, or "<stdout>".
   const std::string& name() const { return name_; }
 
  protected:

@@ -45,9 +45,10 @@ StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& pa
   auto src = std::make_unique<io::SourceBuffer>(std::move(*input));
 
   // A UTF-8 byte order mark is not data.
+  // (An input error found this early still lets the reader deliver the rows
+  // decoded before it; its status() reports the error.)
   while (src->size() < 3 && src->Fill()) {
   }
-  if (!src->status().ok()) return src->status();
   if (src->size() >= 3 && std::string_view(src->data(), 3) == "\xEF\xBB\xBF") src->Consume(3);
 
   Format format = options.format;
@@ -58,7 +59,6 @@ StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& pa
     if (!explicit_format && (format == Format::kAuto || format == Format::kJson || format == Format::kJsonl)) {
       // Content decides between a JSON array and JSONL ("[" or "{").
       char first = FirstNonSpace(src.get(), 1 << 20);
-      if (!src->status().ok()) return src->status();
       if (first == '[') {
         format = Format::kJson;
       } else if (first == '{') {

@@ -24,8 +24,11 @@ struct ReaderParts {
   ReaderOptions options;
 };
 
+//! JSONL: one object per line (jsonl_reader.cc).
 std::unique_ptr<RecordReader> NewJsonlReader(ReaderParts parts);
+//! A top-level JSON array of objects, streamed (json_array_reader.cc).
 std::unique_ptr<RecordReader> NewJsonArrayReader(ReaderParts parts);
+//! CSV (',') or TSV ('\t') with a header row (csv_reader.cc).
 std::unique_ptr<RecordReader> NewCsvReader(ReaderParts parts, char delimiter);
 
 //! Sets *origin to "name:line".

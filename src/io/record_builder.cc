@@ -165,16 +165,16 @@ bool RecordBuilder::Finish(Record* record, std::string* reason) {
     record->id.assign(values_[i].data(), values_[i].size());
     record->id_generated = false;
   } else {
-    // FNV-1a over: name, 0x00, value, 0x00 for each field in order, where a
-    // string's value is its decoded text and any other value its JSON text.
-    Fnv1a64 h;
+    // XXH64 (seed 0) of: name, 0x00, value, 0x00 for each field in order,
+    // where a string's value is its decoded text and any other value its JSON text.
+    content_.clear();
     for (size_t i = 0; i < record->fields.size(); ++i) {
-      h.Add(record->fields[i].name);
-      h.AddByte(0);
-      h.Add(values_[i]);
-      h.AddByte(0);
+      content_.append(record->fields[i].name);
+      content_.push_back('\0');
+      content_.append(values_[i].data(), values_[i].size());
+      content_.push_back('\0');
     }
-    record->id = HexId(h.value());
+    record->id = HexId(Xxh64(content_));
     record->id_generated = true;
   }
   return true;

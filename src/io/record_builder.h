@@ -13,8 +13,10 @@
 
 namespace capsfusion::io {
 
+//! Reusable per reader: keeps scratch buffers between rows.
 class RecordBuilder {
  public:
+  //! Uses options.fields, the require_* switches, decode_entities, max_field_bytes.
   explicit RecordBuilder(const ReaderOptions& options);
 
   //! Builds `*record` from the members of a scanned JSON object. A repeated
@@ -40,6 +42,7 @@ class RecordBuilder {
   std::vector<std::string> decoded_;  // storage for strings with escapes
   std::string key_;
   std::string scratch_;
+  std::string content_;  // the bytes the stable id hashes
 };
 
 }  // namespace capsfusion::io

@@ -12,10 +12,12 @@
 
 namespace capsfusion::io {
 
+//! A growable window of unconsumed input bytes.
 class SourceBuffer {
  public:
-  static constexpr size_t kChunk = 1 << 18;
+  static constexpr size_t kChunk = 1 << 18;  //!< initial window and default read size
 
+  //! Reads from `input`.
   explicit SourceBuffer(std::unique_ptr<InputStream> input);
 
   //! The unconsumed bytes. Valid until the next Fill().

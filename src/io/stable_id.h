@@ -1,30 +1,16 @@
-// Stable row ids: a 64-bit FNV-1a hash of a row's content, as 16 hex digits.
+// Stable row ids: XXH64 (seed 0) of a row's content, as 16 hex digits.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace capsfusion::io {
 
-//! FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-class Fnv1a64 {
- public:
-  void Add(std::string_view bytes) {
-    for (unsigned char c : bytes) {
-      h_ ^= c;
-      h_ *= 0x100000001b3ULL;
-    }
-  }
-  void AddByte(unsigned char c) {
-    h_ ^= c;
-    h_ *= 0x100000001b3ULL;
-  }
-  uint64_t value() const { return h_; }
-
- private:
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
+//! XXH64 of `data` with `seed`, as specified by the xxHash project (the same
+//! value as `xxhash.xxh64(data, seed).intdigest()` in Python), on any machine.
+uint64_t Xxh64(std::string_view data, uint64_t seed = 0);
 
 //! `value` as 16 lowercase hex digits.
 std::string HexId(uint64_t value);

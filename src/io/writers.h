@@ -8,8 +8,11 @@
 
 namespace capsfusion::io {
 
+//! One JSON object per line (jsonl_writer.cc).
 std::unique_ptr<RecordWriter> NewJsonlWriter(std::unique_ptr<OutputStream> out);
+//! The same objects inside one JSON array (jsonl_writer.cc).
 std::unique_ptr<RecordWriter> NewJsonArrayWriter(std::unique_ptr<OutputStream> out);
+//! CSV (',') or TSV ('\t') with a header row (csv_writer.cc).
 std::unique_ptr<RecordWriter> NewCsvWriter(std::unique_ptr<OutputStream> out, const WriterOptions& options,
                                            char delimiter);
 

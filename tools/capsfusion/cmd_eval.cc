@@ -35,7 +35,7 @@ struct Column {
   std::vector<std::string> candidates;
   CorpusScores scores;
   bool has_fusion = false;
-  FusionCorpusMetrics fusion;
+  FusionCorpusSummary fusion;
 };
 
 //! The data an evaluation runs on, whatever file it came from.
@@ -165,7 +165,20 @@ ordered_json ScoresJson(const Column& c) {
   j["rouge_l"] = c.scores.corpus.rouge_l;
   j["cider_d"] = c.scores.corpus.cider_d;
   if (c.has_fusion) {
-    for (auto& [k, v] : FusionCorpusJson(c.fusion).items()) j[k] = v;
+    const FusionCorpusSummary& f = c.fusion;
+    j["raw_retention"] = f.raw_retention;
+    j["raw_proper_retention"] = f.proper_retention;
+    j["raw_number_retention"] = f.number_retention;
+    j["synthetic_retention"] = f.synthetic_retention;
+    j["novel_word_rate"] = f.novel_rate;
+    j["prompt_leak_rate"] = f.prompt_leak_rate;
+    j["prompt_leaks"] = f.prompt_leaks;
+    j["concatenation_rate"] = f.concatenation_rate;
+    j["concatenations"] = f.concatenations;
+    j["empty"] = f.empty;
+    j["words_mean"] = f.words_mean;
+    j["words_p50"] = f.words_p50;
+    j["words_p90"] = f.words_p90;
   }
   return j;
 }
@@ -181,8 +194,9 @@ void PrintTable(const std::vector<Column>& cols, const EvalData& d) {
                 c.scores.corpus.cider_d);
     if (c.has_fusion) {
       const auto& f = c.fusion;
-      std::printf(" %8.4f %8.4f %8.4f %8.4f %7.4f %7.2f %7.2f", f.raw_retention, f.raw_proper_retention,
-                  f.raw_number_retention, f.synthetic_retention, f.novel_rate, 100 * f.leak_rate, 100 * f.concat_rate);
+      std::printf(" %8.4f %8.4f %8.4f %8.4f %7.4f %7.2f %7.2f", f.raw_retention, f.proper_retention,
+                  f.number_retention, f.synthetic_retention, f.novel_rate, 100 * f.prompt_leak_rate,
+                  100 * f.concatenation_rate);
     }
     std::printf("\n");
   }
@@ -201,9 +215,9 @@ int RunEval(const EvalArgs& a) {
   for (Column& c : d.columns) {
     c.scores = ScoreCaptions(d.refs, c.candidates);
     if (!a.no_fusion && !d.raw.empty()) {
-      FusionCorpusAccumulator acc;
+      FusionCorpusMetrics acc;
       for (size_t i = 0; i < c.candidates.size(); ++i) acc.Add(MeasureFusion(d.raw[i], d.synthetic[i], c.candidates[i]));
-      c.fusion = acc.Result();
+      c.fusion = acc.Summary();
       c.has_fusion = true;
     }
   }

@@ -1,0 +1,143 @@
+// End-to-end tests of the capsfusion binary: fuse baselines, eval, prompt, exit codes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace capsfusion {
+namespace {
+
+using testing::BinaryDir;
+using testing::ReadFile;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteFile;
+
+std::string Cli() { return BinaryDir() + "/capsfusion"; }
+
+std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
+  std::vector<nlohmann::json> rows;
+  std::istringstream in(ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  }
+  return rows;
+}
+
+TEST(CliTest, HelpListsTheCommands) {
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " --help", &out), 0) << out;
+  for (const char* cmd : {"fuse", "eval", "prompt"}) EXPECT_NE(out.find(cmd), std::string::npos) << cmd;
+  EXPECT_EQ(RunCommand(Cli() + " fuse --help", &out), 0);
+  EXPECT_NE(out.find("--method"), std::string::npos);
+}
+
+TEST(CliTest, UnknownCommandOrMissingArgsIsUsageError) {
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli() + " frobnicate", &out), 2);
+  EXPECT_EQ(RunCommand(Cli() + " fuse", &out), 2);
+}
+
+TEST(CliTest, FuseConcatPassesFieldsThroughAndRejectsBadRows) {
+  TempDir dir;
+  WriteFile(dir.File("in.jsonl"),
+            "{\"id\": 7, \"laion_2b\": \"Tom &amp; Jerry  poster\", \"laion_coco\": \"a cartoon cat\", \"x\": [1, 2]}\n"
+            "{\"laion_2b\": \"broken\n"
+            "{\"laion_2b\": \"only raw\"}\n"
+            "{\"laion_2b\": \"Paris\", \"laion_coco\": \"a city at night\"}\n");
+  std::string out;
+  int rc = RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("out.jsonl") +
+                          " --method concat --summary-json " + dir.File("sum.json"),
+                      &out);
+  ASSERT_EQ(rc, 0) << out;
+  auto rows = ReadJsonl(dir.File("out.jsonl"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["capsfusion"], "Tom & Jerry poster a cartoon cat");
+  EXPECT_EQ(rows[0]["id"], 7);
+  EXPECT_EQ(rows[0]["x"], nlohmann::json::parse("[1, 2]"));
+  EXPECT_EQ(rows[0]["laion_2b"], "Tom &amp; Jerry  poster");  // input fields untouched
+  EXPECT_EQ(rows[1]["capsfusion"], "Paris a city at night");
+  auto rejects = ReadJsonl(dir.File("out.jsonl.rejects.jsonl"));
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_NE(rejects[0]["origin"].get<std::string>().find("in.jsonl:2"), std::string::npos);
+  EXPECT_NE(rejects[1]["reason"].get<std::string>().find("laion_coco"), std::string::npos);
+  auto sum = nlohmann::json::parse(ReadFile(dir.File("sum.json")));
+  EXPECT_EQ(sum["rows"], 4);
+  EXPECT_EQ(sum["written"], 2);
+  EXPECT_EQ(sum["rejected"], 2);
+
+  EXPECT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("o2.jsonl") + " --strict -q", &out), 3);
+}
+
+TEST(CliTest, FuseMissingInputFailsWithOneLine) {
+  TempDir dir;
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli() + " fuse " + dir.File("nope.json") + " -o " + dir.File("o.jsonl"), &out), 1);
+  EXPECT_NE(out.find("nope.json"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST(CliTest, FuseWritesCsv) {
+  TempDir dir;
+  WriteFile(dir.File("in.csv"), "laion_2b,laion_coco,n\n\"Big, \"\"Red\"\" Barn\",a barn,3\n");
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.csv") + " -o " + dir.File("out.csv") + " -m raw", &out), 0) << out;
+  EXPECT_EQ(ReadFile(dir.File("out.csv")), "laion_2b,laion_coco,n,capsfusion\n\"Big, \"\"Red\"\" Barn\",a barn,3,\"Big, \"\"Red\"\" Barn\"\n");
+}
+
+TEST(CliTest, PromptPrintsThePaperPrompt) {
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " prompt --raw ' Nike Air Max ' --synthetic 'a shoe'", &out), 0) << out;
+  EXPECT_NE(out.find("Avoid simply concatenating the sentences.\n\nSentence 1: Nike Air Max\nSentence 2: a shoe\nNew Sentence:"),
+            std::string::npos)
+      << out;
+}
+
+TEST(CliTest, EvalOnExamplesPrintsJsonKeys) {
+  TempDir dir;
+  std::string out;
+  std::string sample = testing::SourceDir() + "/examples/sample.jsonl";
+  ASSERT_EQ(RunCommand(Cli() + " fuse " + sample + " -o " + dir.File("f.jsonl") + " -q", &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli() + " eval " + dir.File("f.jsonl") + " --reference-field reference --json 2>/dev/null", &out), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  for (const char* k : {"bleu_1", "bleu_2", "bleu_3", "bleu_4", "rouge_l", "cider_d"}) {
+    ASSERT_TRUE(j.contains(k)) << k;
+    EXPECT_GT(j[k].get<double>(), 0.0) << k;
+  }
+  EXPECT_EQ(j["items"], 12);
+}
+
+// The golden sets of pycocoevalcap 1.2, scored through the CLI's COCO input path.
+TEST(CliTest, EvalCocoFilesMatchPycocoevalcapGolden) {
+  std::string golden = testing::SharedData("golden/golden_scores.json");
+  if (golden.empty()) GTEST_SKIP() << testing::SharedMissing("golden/golden_scores.json");
+  auto g = nlohmann::json::parse(ReadFile(golden));
+  const std::vector<std::string> sets = {"A_cand_laion_coco", "B_cand_laion_2b", "C_cand_laion_2b_plus_laion_coco",
+                                         "M_multiref_cand_laion_2b"};
+  for (const std::string& set : sets) {
+    std::string base = testing::SharedData("golden/sets") + "/" + set;
+    std::string out;
+    ASSERT_EQ(RunCommand(Cli() + " eval --coco-results " + base + ".results.json --coco-annotations " + base +
+                             ".refs.json --json",
+                         &out),
+              0)
+        << out;
+    auto j = nlohmann::json::parse(out);
+    const auto& corpus = g["sets"][set]["corpus"];
+    EXPECT_NEAR(j["bleu_1"].get<double>(), corpus["Bleu_1"].get<double>(), 1e-9) << set;
+    EXPECT_NEAR(j["bleu_2"].get<double>(), corpus["Bleu_2"].get<double>(), 1e-9) << set;
+    EXPECT_NEAR(j["bleu_3"].get<double>(), corpus["Bleu_3"].get<double>(), 1e-9) << set;
+    EXPECT_NEAR(j["bleu_4"].get<double>(), corpus["Bleu_4"].get<double>(), 1e-9) << set;
+    EXPECT_NEAR(j["rouge_l"].get<double>(), corpus["ROUGE_L"].get<double>(), 1e-9) << set;
+    EXPECT_NEAR(j["cider_d"].get<double>(), corpus["CIDEr"].get<double>(), 1e-9) << set;
+  }
+}
+
+}  // namespace
+}  // namespace capsfusion
