@@ -1,12 +1,10 @@
 #include "train/dev_eval.h"
 
 #include <algorithm>
-#include <cctype>
 #include <numeric>
 
-#include "train/augment.h"
+#include "capsfusion/fusion_metrics.h"
 #include "train/batch.h"
-#include "train/leak_filter.h"
 
 namespace capsfusion::train {
 
@@ -23,32 +21,6 @@ std::vector<size_t> ByLength(const std::vector<size_t>& lengths) {
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lengths[a] < lengths[b]; });
   return order;
-}
-
-//! Lower case, letters and digits only, single spaces.
-std::string Normalize(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      if (space && !out.empty()) out.push_back(' ');
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-      space = false;
-    } else {
-      space = true;
-    }
-  }
-  return out;
-}
-
-bool HasWord(const std::string& text, const std::string& word) {
-  for (size_t pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
-    bool left = pos == 0 || !std::isalnum(static_cast<unsigned char>(text[pos - 1]));
-    size_t end = pos + word.size();
-    bool right = end >= text.size() || !std::isalnum(static_cast<unsigned char>(text[end]));
-    if (left && right) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -109,25 +81,21 @@ void ScoreDecodes(const std::vector<Triplet>& rows, const std::vector<std::strin
   const size_t n = std::min(rows.size(), captions.size());
   r->decoded = static_cast<int>(n);
   if (n == 0) return;
-  size_t leaks = 0, concat = 0, kept = 0, ref_kept = 0, words = 0;
+  FusionCorpusMetrics model, reference;
   std::vector<std::string> refs;
   for (size_t i = 0; i < n; ++i) {
     const Triplet& t = rows[i];
-    const std::string& c = captions[i];
     refs.push_back(t.target);
-    if (IsPromptLeak(c, t.raw, t.synthetic)) ++leaks;
-    std::string nc = Normalize(c);
-    if (nc.find(Normalize(t.raw)) != std::string::npos && nc.find(Normalize(t.synthetic)) != std::string::npos) ++concat;
-    for (const std::string& w : CopyableWords(t.raw)) {
-      ++words;
-      if (HasWord(c, w)) ++kept;
-      if (HasWord(t.target, w)) ++ref_kept;
-    }
+    model.Add(MeasureFusion(t.raw, t.synthetic, captions[i]));
+    reference.Add(MeasureFusion(t.raw, t.synthetic, t.target));
   }
-  r->leak_rate = static_cast<double>(leaks) / n;
-  r->concat_rate = static_cast<double>(concat) / n;
-  r->copy_rate = words > 0 ? static_cast<double>(kept) / words : 0;
-  r->reference_copy_rate = words > 0 ? static_cast<double>(ref_kept) / words : 0;
+  FusionCorpusSummary m = model.Summary(), ref = reference.Summary();
+  r->leak_rate = m.prompt_leak_rate;
+  r->concat_rate = m.concatenation_rate;
+  r->proper_retention = m.proper_retention;
+  r->number_retention = m.number_retention;
+  r->reference_proper_retention = ref.proper_retention;
+  r->reference_number_retention = ref.number_retention;
   std::vector<std::string> cands(captions.begin(), captions.begin() + n);
   if (!CaptionMetrics(refs, cands, &r->bleu4, &r->rouge_l, &r->cider)) r->bleu4 = r->rouge_l = r->cider = -1;
 }

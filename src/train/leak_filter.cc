@@ -1,25 +1,12 @@
 #include "train/leak_filter.h"
 
-#include <cctype>
+#include <vector>
+
+#include "capsfusion/fusion_metrics.h"
 
 namespace capsfusion::train {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool LeaksLowered(const std::string& caption, const std::string& raw, const std::string& synthetic) {
-  for (const std::string& p : LeakPhrases()) {
-    if (caption.find(p) == std::string::npos) continue;
-    if (raw.find(p) != std::string::npos || synthetic.find(p) != std::string::npos) continue;
-    return true;
-  }
-  return false;
-}
 
 //! Splits after '.', '!' or '?' that a space follows; keeps the punctuation.
 std::vector<std::string_view> Sentences(std::string_view text) {
@@ -38,24 +25,14 @@ std::vector<std::string_view> Sentences(std::string_view text) {
 
 }  // namespace
 
-const std::vector<std::string>& LeakPhrases() {
-  static const std::vector<std::string> kPhrases = {
-      "real-world knowledge", "real-world detail", "real-world information", "sentence structure",
-      "well-structured",      "nice sentence",     "in-depth real-world",    "false information",
-      "sentence 1",           "sentence 2",        "new sentence",           "concatenat",
-  };
-  return kPhrases;
-}
-
 bool IsPromptLeak(std::string_view caption, std::string_view raw, std::string_view synthetic) {
-  return LeaksLowered(Lower(caption), Lower(raw), Lower(synthetic));
+  return capsfusion::IsPromptLeak(caption) && MeasureFusion(raw, synthetic, caption).prompt_leak;
 }
 
 std::string RepairPromptLeak(std::string_view caption, std::string_view raw, std::string_view synthetic) {
-  std::string lraw = Lower(raw), lsyn = Lower(synthetic);
   std::string out;
   for (std::string_view s : Sentences(caption)) {
-    if (LeaksLowered(Lower(s), lraw, lsyn)) continue;
+    if (IsPromptLeak(s, raw, synthetic)) continue;
     if (!out.empty()) out.push_back(' ');
     out.append(s);
   }

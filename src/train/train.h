@@ -143,10 +143,13 @@ struct EvalResult {
   double dev_loss = 0;    //!< per target token
   int decoded = 0;        //!< dev rows decoded
   double bleu4 = -1, rouge_l = -1, cider = -1;  //!< -1: not computed
-  double leak_rate = 0;   //!< decoded captions that echo the instruction
-  double copy_rate = 0;   //!< raw capitalised words and numbers found in the decoded captions
-  double reference_copy_rate = 0;  //!< the same for the targets of those rows
-  double concat_rate = 0; //!< decoded captions that contain raw and synthetic verbatim
+  // Fusion metrics of the decoded captions (docs/metrics.md), and of the
+  // targets of the same rows for comparison.
+  double leak_rate = 0;          //!< captions that echo the instruction
+  double concat_rate = 0;        //!< captions that merely concatenate raw and synthetic
+  double proper_retention = 0;   //!< raw proper words (names) kept
+  double number_retention = 0;   //!< raw words with digits kept
+  double reference_proper_retention = 0, reference_number_retention = 0;
   double seconds = 0;
 };
 

@@ -75,8 +75,11 @@ std::string EvalJson(const EvalResult& r) {
   nlohmann::ordered_json j = {{"step", r.step},         {"epoch", r.epoch},
                               {"train_loss", r.train_loss}, {"dev_loss", r.dev_loss},
                               {"decoded", r.decoded},   {"leak_rate", r.leak_rate},
-                              {"copy_rate", r.copy_rate}, {"reference_copy_rate", r.reference_copy_rate},
-                              {"concat_rate", r.concat_rate}, {"seconds", r.seconds}};
+                              {"concat_rate", r.concat_rate}, {"proper_retention", r.proper_retention},
+                              {"number_retention", r.number_retention},
+                              {"reference_proper_retention", r.reference_proper_retention},
+                              {"reference_number_retention", r.reference_number_retention},
+                              {"seconds", r.seconds}};
   if (r.bleu4 >= 0) {
     j["bleu4"] = r.bleu4;
     j["rouge_l"] = r.rouge_l;
@@ -94,8 +97,11 @@ std::string EvalLine(const EvalResult& r, bool best) {
       n += std::snprintf(buf + n, sizeof(buf) - n, ", BLEU-4 %.3f ROUGE-L %.3f CIDEr-D %.3f", r.bleu4, r.rouge_l,
                          r.cider);
     }
-    n += std::snprintf(buf + n, sizeof(buf) - n, ", leaks %.1f%%, concat %.1f%%, names kept %.1f%% (targets %.1f%%)",
-                       100 * r.leak_rate, 100 * r.concat_rate, 100 * r.copy_rate, 100 * r.reference_copy_rate);
+    n += std::snprintf(buf + n, sizeof(buf) - n,
+                       ", leaks %.1f%%, concat %.1f%%, names kept %.1f%% (targets %.1f%%), numbers %.1f%% (%.1f%%)",
+                       100 * r.leak_rate, 100 * r.concat_rate, 100 * r.proper_retention,
+                       100 * r.reference_proper_retention, 100 * r.number_retention,
+                       100 * r.reference_number_retention);
   }
   std::snprintf(buf + n, sizeof(buf) - n, " (%s)%s", Progress::Duration(r.seconds).c_str(), best ? " *best" : "");
   return buf;

@@ -16,18 +16,20 @@ namespace capsfusion::train {
 namespace {
 
 TEST(LeakFilterTest, FindsInstructionEchoesButNotSourcesThatSayTheSame) {
-  EXPECT_TRUE(IsPromptLeak("The book cover provides detailed real-world knowledge and exhibits nice sentence structure."));
-  EXPECT_TRUE(IsPromptLeak("As stated in Sentence 1, a dog runs."));
-  EXPECT_FALSE(IsPromptLeak("A brown dog runs on the beach."));
+  EXPECT_TRUE(IsPromptLeak("The book cover provides detailed real-world knowledge and exhibits nice sentence structure.",
+                           "book cover", "a book"));
+  EXPECT_TRUE(IsPromptLeak("As stated in Sentence 1, a dog runs.", "dog", "a dog"));
+  EXPECT_FALSE(IsPromptLeak("A brown dog runs on the beach.", "dog", "a dog"));
   // The raw caption itself talks about sentence structure: no leak.
   EXPECT_FALSE(IsPromptLeak("A worksheet on sentence structure for grade 3.", "Sentence Structure worksheet grade 3",
                             "a worksheet"));
 }
 
 TEST(LeakFilterTest, RepairDropsOnlyLeakingSentences) {
-  EXPECT_EQ(RepairPromptLeak("A red lamp on a desk. It provides detailed real-world knowledge."), "A red lamp on a desk.");
-  EXPECT_EQ(RepairPromptLeak("The cover is well-structured and informative."), "");
-  EXPECT_EQ(RepairPromptLeak("No leak here. None at all!"), "No leak here. None at all!");
+  EXPECT_EQ(RepairPromptLeak("A red lamp on a desk. It provides detailed real-world knowledge.", "lamp", "a lamp"),
+            "A red lamp on a desk.");
+  EXPECT_EQ(RepairPromptLeak("The cover is well-structured and informative.", "cover", "a cover"), "");
+  EXPECT_EQ(RepairPromptLeak("No leak here. None at all!", "x", "y"), "No leak here. None at all!");
 }
 
 TEST(AugmentTest, ReplacesNamesAndNumbersConsistently) {
@@ -111,7 +113,7 @@ TEST(TripletTest, LoadsWithLeakModesAndHoldsOutDeterministically) {
   ASSERT_TRUE(repair.ok());
   EXPECT_EQ(repair->size(), 50u);
   EXPECT_EQ(st.leaks_repaired, 10u);
-  for (const Triplet& t : *repair) EXPECT_FALSE(IsPromptLeak(t.target)) << t.target;
+  for (const Triplet& t : *repair) EXPECT_FALSE(IsPromptLeak(t.target, t.raw, t.synthetic)) << t.target;
   auto limited = LoadTriplets({path}, d, LeakMode::kKeep, 7, nullptr);
   ASSERT_TRUE(limited.ok());
   EXPECT_EQ(limited->size(), 7u);

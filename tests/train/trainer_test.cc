@@ -54,7 +54,7 @@ TEST_F(TrainerTest, LossDecreasesAndTheModelLearnsToCopy) {
   ASSERT_GE(r.evals.size(), 5u);
   EXPECT_LT(r.evals.back().dev_loss, 0.5 * r.evals.front().dev_loss);
   EXPECT_LT(r.evals.back().train_loss, r.evals.front().train_loss);
-  EXPECT_GT(r.evals.back().copy_rate, 0.5);  // invented names come out of the copy head
+  EXPECT_GT(r.evals.back().proper_retention, 0.5);  // invented names come out of the copy head
   EXPECT_EQ(r.evals.back().leak_rate, 0.0);
   EXPECT_TRUE(std::filesystem::exists(o.run_dir + "/checkpoints/best.pt"));
   EXPECT_TRUE(std::filesystem::exists(o.run_dir + "/dev-samples.jsonl"));
