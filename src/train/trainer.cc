@@ -14,6 +14,7 @@
 #include "train/batch.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
+#include "train/compute_threads.h"
 #include "train/dev_eval.h"
 #include "train/epoch_source.h"
 #include "train/example.h"
@@ -186,7 +187,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
     return Status::InvalidArgument("the prompt template must use special pieces such as <raw> (" +
                                    opt.prompt_template + ")");
   }
-  torch::set_num_threads(opt.threads);
+  SetComputeThreads(opt.threads);
 
   // The run directory.
   const std::string ckpt_dir = opt.run_dir + "/checkpoints";
