@@ -23,6 +23,13 @@ struct ModelOptions {
   int threads = 0;          //!< 0: all cores
   size_t max_batch = 64;    //!< sequences decoded together at most
   size_t context_length = 0;  //!< 0: the model's own
+  //! Compute ModelInfo::file_sha256 on load. Costs one sequential read of the
+  //! whole file (about 1-2 s per GB when it is not in the page cache); with
+  //! false, file_sha256 stays empty.
+  bool hash_file = true;
+  //! Keep the KV cache in F16 (half the memory and attention traffic, about
+  //! 1e-3 relative error, llama.cpp's default); false: F32.
+  bool kv_cache_f16 = true;
 };
 
 //! How to decode. The defaults are greedy decoding of at most 80 new tokens.
@@ -33,6 +40,10 @@ struct GenerateOptions {
   int num_beams = 1;              //!< > 1: beam search
   float length_penalty = 1.0f;    //!< beam score = logprob / length^length_penalty
   bool early_stopping = false;    //!< beam: stop when num_beams hypotheses are done
+  //! beam: Hugging Face's early_stopping="never" (overrides early_stopping):
+  //! stop only when no running beam can beat the finished ones even at the
+  //! maximum length (with length_penalty > 0).
+  bool early_stopping_never = false;
   float temperature = 0.0f;       //!< 0: greedy; > 0: sampling
   int top_k = 0;                  //!< 0: off
   float top_p = 1.0f;             //!< 1: off
@@ -40,15 +51,20 @@ struct GenerateOptions {
   float repetition_penalty = 1.0f;  //!< CTRL-style penalty, 1: off
   int no_repeat_ngram_size = 0;   //!< 0: off
   std::vector<std::string> stop;  //!< stop strings (not included in the output)
+  //! Compute the token prefix common to all prompts once and share its KV cache
+  //! (also across calls); false computes every prompt in full. Outputs are the
+  //! same either way.
+  bool share_prefix = true;
 };
 
 //! One prompt's result.
 struct Generation {
   std::string text;               //!< decoded new text (stop string removed)
-  std::vector<int32_t> tokens;    //!< new token ids
+  std::vector<int32_t> tokens;    //!< new token ids (a final EOS is not included)
   size_t prompt_tokens = 0;
   std::string finish_reason;      //!< "stop" (EOS or stop string) or "length"
-  double logprob = 0;             //!< sum of the chosen tokens' log-probabilities
+  double logprob = 0;             //!< sum of the chosen tokens' log-probabilities (EOS included),
+                                  //!< under the model before any penalty or temperature
 };
 
 //! Hyperparameters read from the file.
@@ -75,7 +91,7 @@ class Model {
 
   //! Generates for every prompt; results in the order of `prompts`. Prompts of
   //! different lengths are decoded together; a prefix common to all prompts is
-  //! computed once.
+  //! computed once. Calls on one Model are serialised.
   virtual StatusOr<std::vector<Generation>> Generate(const std::vector<std::string>& prompts,
                                                      const GenerateOptions& options) = 0;
 };

@@ -10,6 +10,7 @@
 #include "capsfusion/writer.h"
 #include "command.h"
 #include "fuse/baseline.h"
+#include "fuse/model_fuser.h"
 #include "input_options.h"
 
 namespace capsfusion::cli {
@@ -27,10 +28,17 @@ struct FuseArgs {
   bool strict = false;
   bool quiet = false;
   InputOptions in;
+  // --method model
+  std::string model;
+  std::string template_path;
+  size_t max_prompt_tokens = 256;
+  size_t batch_size = 64;
+  int threads = 0;
+  GenerateOptions gen;
 };
 
 struct FuseSummary {
-  uint64_t rows = 0, written = 0, rejected = 0;
+  uint64_t rows = 0, written = 0, rejected = 0, new_tokens = 0;
   double seconds = 0;
 };
 
@@ -38,9 +46,35 @@ int RunFuse(const FuseArgs& a) {
   const std::string cmd = "fuse";
   auto method = ParseFuseMethod(a.method);
   if (!method.ok()) return Fail(cmd, method.status());
-  if (*method == FuseMethod::kModel) return Fail(cmd, "--method model needs a model: see `capsfusion fuse --help`");
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return Fail(cmd, ropt.status());
+
+  std::unique_ptr<Model> model;
+  std::unique_ptr<ModelFuser> fuser;
+  if (*method == FuseMethod::kModel) {
+    std::string path = a.model.empty() ? FindDefaultModel(ExecutableDir()) : a.model;
+    if (path.empty()) return Fail(cmd, "no model given and no default model found (models/capsfusion-default.gguf); use --model");
+    ModelOptions mopt;
+    mopt.threads = a.threads;
+    mopt.max_batch = a.batch_size * static_cast<size_t>(std::max(1, a.gen.num_beams));
+    auto loaded = Model::Load(path, mopt);
+    if (!loaded.ok()) return Fail(cmd, loaded.status());
+    model = std::move(*loaded);
+    ModelFuserOptions fopt;
+    fopt.prompt.max_tokens = a.max_prompt_tokens;
+    fopt.generate = a.gen;
+    if (!a.template_path.empty()) {
+      auto t = PromptTemplate::Load(a.template_path);
+      if (!t.ok()) return Fail(cmd, t.status());
+      fopt.prompt_template = *t;
+    }
+    fuser = std::make_unique<ModelFuser>(model.get(), fopt);
+    if (!a.quiet) {
+      std::fprintf(stderr, "capsfusion fuse: model %s (%s, %u layers, %s), template %s\n", path.c_str(),
+                   model->info().architecture.c_str(), model->info().n_layer, model->info().weight_type.c_str(),
+                   fuser->prompt_template().id.c_str());
+    }
+  }
 
   WriterOptions wopt;
   auto wformat = ParseFormat(a.output_format);
@@ -53,6 +87,41 @@ int RunFuse(const FuseArgs& a) {
 
   FuseSummary sum;
   auto start = std::chrono::steady_clock::now();
+  auto reject = [&](const Reject& rej) -> Status {
+    ++sum.rejected;
+    if (!a.quiet) std::fprintf(stderr, "capsfusion fuse: rejected %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
+    return rejects.Write(rej);
+  };
+
+  std::vector<Record> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::OK();
+    std::vector<FusedCaption> fused(batch.size());
+    if (fuser) {
+      std::vector<const Record*> ptrs;
+      for (const Record& r : batch) ptrs.push_back(&r);
+      auto res = fuser->Fuse(ptrs);
+      if (!res.ok()) return res.status();
+      fused = std::move(*res);
+    } else {
+      for (size_t i = 0; i < batch.size(); ++i) fused[i].text = BaselineCaption(*method, batch[i].raw, batch[i].synthetic);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Record& rec = batch[i];
+      if (!fused[i].status.ok()) {
+        CF_RETURN_IF_ERROR(reject(Reject{rec.origin, fused[i].status.ToString(), rec.raw}));
+        continue;
+      }
+      sum.new_tokens += fused[i].new_tokens;
+      rec.SetString(a.output_field, fused[i].text);
+      CF_RETURN_IF_ERROR((*writer)->Write(rec));
+      ++sum.written;
+    }
+    batch.clear();
+    return Status::OK();
+  };
+
+  const size_t batch_size = fuser ? std::max<size_t>(1, a.batch_size) : 1;
   Record rec;
   Reject rej;
   for (const std::string& path : a.inputs) {
@@ -63,18 +132,22 @@ int RunFuse(const FuseArgs& a) {
       if (r == RecordReader::Result::kEnd) break;
       ++sum.rows;
       if (r == RecordReader::Result::kReject) {
-        ++sum.rejected;
-        if (!a.quiet) std::fprintf(stderr, "capsfusion fuse: rejected %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
-        Status s = rejects.Write(rej);
+        Status s = reject(rej);
         if (!s.ok()) return Fail(cmd, s);
         continue;
       }
-      rec.SetString(a.output_field, BaselineCaption(*method, rec.raw, rec.synthetic));
-      Status s = (*writer)->Write(rec);
-      if (!s.ok()) return Fail(cmd, s);
-      ++sum.written;
+      batch.push_back(std::move(rec));
+      rec = Record();
+      if (batch.size() >= batch_size) {
+        Status s = flush();
+        if (!s.ok()) return Fail(cmd, s);
+      }
     }
     if (!(*reader)->status().ok()) return Fail(cmd, (*reader)->status());
+  }
+  {
+    Status s = flush();
+    if (!s.ok()) return Fail(cmd, s);
   }
   Status s = (*writer)->Close();
   if (!s.ok()) return Fail(cmd, s);
@@ -98,6 +171,7 @@ int RunFuse(const FuseArgs& a) {
     j["rejected"] = sum.rejected;
     j["rejects_file"] = sum.rejected ? rejects_path : "";
     j["seconds"] = sum.seconds;
+    if (fuser) j["new_tokens"] = sum.new_tokens;
     std::ofstream out(a.summary_json);
     out << j.dump(2) << "\n";
     if (!out) return Fail(cmd, "cannot write " + a.summary_json);
@@ -124,13 +198,29 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("-o,--output", args->output, "Output file (.jsonl or .csv/.tsv; - for stdout)")->required();
   sub->add_option("--output-format", args->output_format, "Output format: auto (by extension), jsonl, csv, tsv")
       ->capture_default_str();
-  sub->add_option("-m,--method", args->method, "raw | synthetic | concat (baselines)")->capture_default_str();
+  sub->add_option("-m,--method", args->method, "model | raw | synthetic | concat (the last three are baselines)")
+      ->capture_default_str();
   sub->add_option("--output-field", args->output_field, "Field that receives the fused caption")->capture_default_str();
   sub->add_option("--rejects", args->rejects, "Where rejected rows go (default: OUTPUT.rejects.jsonl)");
   sub->add_option("--summary-json", args->summary_json, "Also write the run summary as JSON to this file");
   sub->add_flag("--strict", args->strict, "Exit with code 3 when any row was rejected");
   sub->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
   AddInputOptions(sub, &args->in);
+  const char* g = "Model";
+  sub->add_option("--model", args->model, "GGUF model file (default: models/capsfusion-default.gguf)")->group(g);
+  sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);
+  sub->add_option("--max-prompt-tokens", args->max_prompt_tokens, "Prompt token budget; the raw caption's tail is cut to fit")->capture_default_str()->group(g);
+  sub->add_option("--batch-size", args->batch_size, "Rows decoded together")->capture_default_str()->group(g);
+  sub->add_option("--threads", args->threads, "Threads (0: all cores)")->capture_default_str()->group(g);
+  sub->add_option("--max-new-tokens", args->gen.max_new_tokens, "Most tokens generated per caption")->capture_default_str()->group(g);
+  sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling)")->capture_default_str()->group(g);
+  sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty")->capture_default_str()->group(g);
+  sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
+  sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
+  sub->add_option("--top-p", args->gen.top_p, "Nucleus sampling threshold (1: off)")->capture_default_str()->group(g);
+  sub->add_option("--seed", args->gen.seed, "Sampling seed")->capture_default_str()->group(g);
+  sub->add_option("--repetition-penalty", args->gen.repetition_penalty, "Penalty on tokens already present (1: off)")->capture_default_str()->group(g);
+  sub->add_option("--no-repeat-ngram-size", args->gen.no_repeat_ngram_size, "Forbid repeating n-grams of this size (0: off)")->capture_default_str()->group(g);
   sub->callback([args, run] { *run = [args] { return RunFuse(*args); }; });
 }
 

@@ -26,6 +26,9 @@ using Runner = std::function<int()>;
 int Fail(const std::string& command, const Status& status);
 int Fail(const std::string& command, const std::string& message);
 
+//! Directory of the running binary (to find models/ next to build/).
+std::string ExecutableDir();
+
 //! True when stderr is a terminal (progress lines are shown only then).
 bool StderrIsTerminal();
 
@@ -34,6 +37,7 @@ bool StderrIsTerminal();
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
+void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
 void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
   AddEvalCommand(app, &run);
+  AddGenerateCommand(app, &run);
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
 

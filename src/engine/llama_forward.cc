@@ -1,0 +1,225 @@
+#include "engine/llama_forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "engine/attention.h"
+#include "engine/kernels.h"
+#include "engine/thread_pool.h"
+
+namespace capsfusion::engine {
+
+namespace {
+
+void AddInPlace(float* x, const float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+template <typename T>
+void Grow(std::vector<T>* v, size_t n) {
+  if (v->size() < n) v->resize(n);
+}
+
+}  // namespace
+
+LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& options)
+    : w_(std::move(weights)), pool_(options.pool), kv_type_(options.kv_type) {
+  const LlamaHparams& hp = w_.hp;
+  shape_ = ModelShape{hp.n_vocab, hp.n_ctx_train, hp.n_embd,    hp.n_layer,
+                      hp.n_head,  hp.n_head_kv,   hp.n_ff,      hp.head_dim};
+  n_ctx_ = options.context_length != 0 ? options.context_length : hp.n_ctx_train;
+}
+
+KvCacheConfig LlamaForward::kv_cache_config() const {
+  KvCacheConfig c;
+  c.type = kv_type_;
+  c.n_layer = static_cast<int>(w_.hp.n_layer);
+  c.n_kv_head = static_cast<int>(w_.hp.n_head_kv);
+  c.head_dim = static_cast<int>(w_.hp.head_dim);
+  c.block_size = 16;
+  return c;
+}
+
+Status LlamaForward::Validate(const std::vector<BatchToken>& batch, const KvCache& cache) const {
+  // Expected next position of every sequence seen so far in the batch
+  // (a linear search: a batch holds few distinct sequences).
+  std::vector<std::pair<int32_t, int32_t>>& next = seq_scratch_;
+  next.clear();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const BatchToken& b = batch[i];
+    if (b.token < 0 || static_cast<uint32_t>(b.token) >= w_.hp.n_vocab) {
+      return Status::InvalidArgument("batch entry " + std::to_string(i) + ": token " + std::to_string(b.token) +
+                                     " is outside the vocabulary [0, " + std::to_string(w_.hp.n_vocab) + ")");
+    }
+    if (!cache.live(b.seq)) {
+      return Status::InvalidArgument("batch entry " + std::to_string(i) + ": unknown sequence " +
+                                     std::to_string(b.seq));
+    }
+    if (b.pos < 0 || static_cast<uint32_t>(b.pos) >= n_ctx_) {
+      return Status::OutOfRange("batch entry " + std::to_string(i) + ": position " + std::to_string(b.pos) +
+                                " is outside the context [0, " + std::to_string(n_ctx_) + ")");
+    }
+    auto it = std::find_if(next.begin(), next.end(), [&](const auto& p) { return p.first == b.seq; });
+    const int32_t expected = it == next.end() ? cache.length(b.seq) : it->second;
+    if (b.pos != expected) {
+      return Status::InvalidArgument("batch entry " + std::to_string(i) + ": sequence " + std::to_string(b.seq) +
+                                     " continues at position " + std::to_string(expected) + ", got " +
+                                     std::to_string(b.pos));
+    }
+    if (it == next.end()) {
+      next.emplace_back(b.seq, b.pos + 1);
+    } else {
+      it->second = b.pos + 1;
+    }
+  }
+  return Status::OK();
+}
+
+Status LlamaForward::Forward(const std::vector<BatchToken>& batch, KvCache* cache, std::vector<float>* logits) {
+  CF_RETURN_IF_ERROR(Validate(batch, *cache));
+  // Make room in every sequence's cache first, so a full cache fails before
+  // anything is written.
+  std::vector<std::pair<int32_t, int32_t>>& ends = seq_scratch_;  // (seq, new length)
+  ends.clear();
+  for (const BatchToken& b : batch) {
+    auto it = std::find_if(ends.begin(), ends.end(), [&](const auto& p) { return p.first == b.seq; });
+    if (it == ends.end()) {
+      ends.emplace_back(b.seq, b.pos + 1);
+    } else {
+      it->second = b.pos + 1;
+    }
+  }
+  for (const auto& [seq, end] : ends) CF_RETURN_IF_ERROR(cache->Reserve(seq, end));
+
+  size_t n_logits = 0;
+  for (const BatchToken& b : batch) n_logits += b.logits ? 1 : 0;
+  logits->resize(n_logits * w_.hp.n_vocab);
+  size_t done_logits = 0;
+  for (size_t start = 0; start < batch.size(); start += kMaxChunk) {
+    const int64_t n = std::min<int64_t>(kMaxChunk, static_cast<int64_t>(batch.size() - start));
+    RunChunk(batch.data() + start, n, cache, logits->data() + done_logits * w_.hp.n_vocab);
+    for (int64_t i = 0; i < n; ++i) done_logits += batch[start + i].logits ? 1 : 0;
+  }
+  for (const auto& [seq, end] : ends) cache->SetLength(seq, end);
+  return Status::OK();
+}
+
+void LlamaForward::EnsureRopeTable(int32_t max_pos) {
+  if (max_pos < rope_positions_) return;
+  const int32_t want = std::max(max_pos + 1, std::min<int32_t>(2 * rope_positions_, static_cast<int32_t>(n_ctx_)));
+  const int half = static_cast<int>(w_.hp.rope_dims / 2);
+  rope_cos_.resize(static_cast<size_t>(want) * half);
+  rope_sin_.resize(static_cast<size_t>(want) * half);
+  for (int32_t p = rope_positions_; p < want; ++p) {
+    for (int i = 0; i < half; ++i) {
+      const double inv_freq = std::pow(static_cast<double>(w_.hp.rope_freq_base), -2.0 * i / w_.hp.rope_dims);
+      const double theta = p * inv_freq;
+      rope_cos_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::cos(theta));
+      rope_sin_[static_cast<size_t>(p) * half + i] = static_cast<float>(std::sin(theta));
+    }
+  }
+  rope_positions_ = want;
+}
+
+void LlamaForward::ApplyRope(float* x, int n_heads, int32_t pos) const {
+  const int half = static_cast<int>(w_.hp.rope_dims / 2);
+  const int hd = static_cast<int>(w_.hp.head_dim);
+  const float* c = rope_cos_.data() + static_cast<size_t>(pos) * half;
+  const float* s = rope_sin_.data() + static_cast<size_t>(pos) * half;
+  for (int h = 0; h < n_heads; ++h) {
+    float* xh = x + static_cast<size_t>(h) * hd;
+    for (int i = 0; i < half; ++i) {
+      const float x0 = xh[2 * i], x1 = xh[2 * i + 1];
+      xh[2 * i] = x0 * c[i] - x1 * s[i];
+      xh[2 * i + 1] = x0 * s[i] + x1 * c[i];
+    }
+  }
+}
+
+void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache, float* logits) {
+  const LlamaHparams& hp = w_.hp;
+  const size_t E = hp.n_embd, QD = hp.q_dim(), KVD = hp.kv_dim(), FF = hp.n_ff;
+  Grow(&x_, n * E);
+  Grow(&xn_, n * E);
+  Grow(&tmp_, n * E);
+  Grow(&q_, n * QD);
+  Grow(&att_, n * QD);
+  Grow(&k_, n * KVD);
+  Grow(&v_, n * KVD);
+  Grow(&gate_, n * FF);
+  Grow(&up_, n * FF);
+  Grow(&ids_, n);
+  Grow(&seqs_, n);
+  Grow(&pos_, n);
+  logit_rows_.clear();
+  int32_t max_pos = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    ids_[i] = tokens[i].token;
+    seqs_[i] = tokens[i].seq;
+    pos_[i] = tokens[i].pos;
+    max_pos = std::max(max_pos, tokens[i].pos);
+    if (tokens[i].logits) logit_rows_.push_back(static_cast<int32_t>(i));
+  }
+  EnsureRopeTable(max_pos);
+
+  float* x = x_.data();
+  float* xn = xn_.data();
+  GetRows(w_.token_embd, ids_.data(), n, x);
+
+  AttentionShape ashape;
+  ashape.n_head = static_cast<int>(hp.n_head);
+  ashape.n_kv_head = static_cast<int>(hp.n_head_kv);
+  ashape.head_dim = static_cast<int>(hp.head_dim);
+  ashape.scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
+
+  for (uint32_t l = 0; l < hp.n_layer; ++l) {
+    const LlamaLayer& L = w_.layers[l];
+    for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.attn_norm, E, hp.rms_eps, xn + i * E);
+    {
+      const WeightView ws[3] = {L.wq, L.wk, L.wv};
+      float* ys[3] = {q_.data(), k_.data(), v_.data()};
+      MatMulMany(ws, 3, xn, n, ys, pool_);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      ApplyRope(q_.data() + i * QD, static_cast<int>(hp.n_head), pos_[i]);
+      ApplyRope(k_.data() + i * KVD, static_cast<int>(hp.n_head_kv), pos_[i]);
+      StoreKv(*cache, static_cast<int>(l), seqs_[i], pos_[i], k_.data() + i * KVD, v_.data() + i * KVD);
+    }
+    AttendBatch(*cache, static_cast<int>(l), ashape, q_.data(), seqs_.data(), pos_.data(), n, max_pos,
+                att_.data(), pool_);
+    MatMul(L.wo, att_.data(), n, tmp_.data(), pool_);
+    AddInPlace(x, tmp_.data(), n * E);
+
+    for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.ffn_norm, E, hp.rms_eps, xn + i * E);
+    {
+      const WeightView ws[2] = {L.w_gate, L.w_up};
+      float* ys[2] = {gate_.data(), up_.data()};
+      MatMulMany(ws, 2, xn, n, ys, pool_);
+    }
+    SwiGlu(gate_.data(), up_.data(), gate_.data(), n * FF);
+    MatMul(L.w_down, gate_.data(), n, tmp_.data(), pool_);
+    AddInPlace(x, tmp_.data(), n * E);
+  }
+
+  const int64_t m = static_cast<int64_t>(logit_rows_.size());
+  if (m == 0) return;
+  for (int64_t j = 0; j < m; ++j) {
+    RmsNorm(x + static_cast<size_t>(logit_rows_[j]) * E, w_.output_norm, E, hp.rms_eps, xn + j * E);
+  }
+  MatMul(w_.output, xn, m, logits, pool_);
+}
+
+StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, const std::string& architecture,
+                                                   const ArchitectureOptions& options) {
+  auto weights = LoadLlamaWeights(file, architecture);
+  if (!weights.ok()) return weights.status();
+  if (options.context_length > HparamLimits::kMaxContext) {
+    return Status::OutOfRange("context length " + std::to_string(options.context_length) + " exceeds " +
+                              std::to_string(HparamLimits::kMaxContext));
+  }
+  return std::unique_ptr<LanguageModel>(new LlamaForward(std::move(*weights), options));
+}
+
+}  // namespace capsfusion::engine

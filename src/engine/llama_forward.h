@@ -1,0 +1,66 @@
+// The LLaMA forward pass over a batch of (sequence, token, position) entries.
+//
+// Per layer: RMSNorm, Q/K/V projections (one MatMul per weight for the whole
+// batch), RoPE (normal mode, from a cos/sin table), K/V appended to each
+// sequence's cache, causal attention of every token over its own sequence,
+// output projection and residual, RMSNorm, SwiGLU feed-forward and residual.
+// The final norm and the vocabulary projection run only for the rows that asked
+// for logits. Buffers are kept between calls, so a steady decoding loop does no
+// allocation; batches larger than an internal chunk are processed in chunks,
+// which is equivalent because attention is causal.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "engine/architecture.h"
+#include "engine/language_model.h"
+#include "engine/llama_model.h"
+
+namespace capsfusion::engine {
+
+class ThreadPool;
+
+class LlamaForward : public LanguageModel {
+ public:
+  //! `weights` point into a file that must outlive this object.
+  LlamaForward(LlamaWeights weights, const ArchitectureOptions& options);
+
+  const ModelShape& shape() const override { return shape_; }
+  const std::string& weight_type() const override { return w_.weight_type; }
+  uint64_t n_params() const override { return w_.n_params; }
+  uint32_t context_length() const override { return n_ctx_; }
+  KvCacheConfig kv_cache_config() const override;
+  Status Forward(const std::vector<BatchToken>& batch, KvCache* cache, std::vector<float>* logits) override;
+
+  const LlamaWeights& weights() const { return w_; }
+
+  //! Tokens per internal chunk (bounds the activation buffers).
+  static constexpr int64_t kMaxChunk = 512;
+
+ private:
+  Status Validate(const std::vector<BatchToken>& batch, const KvCache& cache) const;
+  void RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache, float* logits);
+  void EnsureRopeTable(int32_t max_pos);
+  void ApplyRope(float* x, int n_heads, int32_t pos) const;
+
+  LlamaWeights w_;
+  ModelShape shape_;
+  ThreadPool* pool_;
+  uint32_t n_ctx_;
+  KvType kv_type_;
+
+  // Workspace (grown on demand, reused).
+  std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, tmp_;
+  std::vector<int32_t> ids_, seqs_, pos_, logit_rows_;
+  std::vector<float> rope_cos_, rope_sin_;  // [pos][rope_dims / 2]
+  mutable std::vector<std::pair<int32_t, int32_t>> seq_scratch_;  // (seq, next position)
+  int32_t rope_positions_ = 0;
+};
+
+//! The ArchitectureLoader for "llama".
+StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, const std::string& architecture,
+                                                   const ArchitectureOptions& options);
+
+}  // namespace capsfusion::engine

@@ -1,0 +1,54 @@
+// PackedWeights construction and the MatMul entry points on packed weights.
+#include "engine/packed_weights.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "engine/kernel_table.h"
+
+namespace capsfusion::engine {
+
+PackedWeights::PackedWeights(const WeightView& w) : PackedWeights(w, ActiveKernels()) {}
+
+PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(w) {
+  const bool quantized = w.type == TensorType::kQ4_0 || w.type == TensorType::kQ8_0;
+  if (w.rows < 0 || w.cols < 0) throw std::invalid_argument("PackedWeights: negative size");
+  if (quantized && w.cols % kQBlock != 0) {
+    throw std::invalid_argument("PackedWeights: cols " + std::to_string(w.cols) + " is not a multiple of 32");
+  }
+  if (k.pack == nullptr || k.packed_bytes == nullptr || w.rows == 0 || w.cols == 0) return;
+  const int64_t n = k.packed_bytes(w.type, w.rows, w.cols);
+  if (n <= 0) return;
+  bytes_.resize(static_cast<size_t>(n) + 64);
+  offset_ = (64 - reinterpret_cast<uintptr_t>(bytes_.data()) % 64) % 64;
+  k.pack(w, bytes_.data() + offset_);
+  table_ = &k;
+}
+
+namespace {
+
+MatMulOperand Operand(const PackedWeights& w, const KernelTable& k) {
+  MatMulOperand op;
+  op.view = w.view();
+  if (w.packed() && w.table() == &k) op.packed = w.data();
+  return op;
+}
+
+}  // namespace
+
+void MatMul(const PackedWeights& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool) {
+  const KernelTable& k = ActiveKernels();
+  const MatMulOperand op = Operand(w, k);
+  MatMulOperandsWith(k, &op, 1, x, n_tokens, &y, pool);
+}
+
+void MatMulMany(const PackedWeights* const* ws, int n, const float* x, int64_t n_tokens, float* const* ys,
+                ThreadPool* pool) {
+  if (n > kMaxMatMulMany) throw std::invalid_argument("MatMulMany: more than kMaxMatMulMany weights");
+  const KernelTable& k = ActiveKernels();
+  MatMulOperand ops[kMaxMatMulMany];
+  for (int i = 0; i < n; ++i) ops[i] = Operand(*ws[i], k);
+  MatMulOperandsWith(k, ops, n, x, n_tokens, ys, pool);
+}
+
+}  // namespace capsfusion::engine

@@ -1,0 +1,64 @@
+// `capsfusion generate` end to end on a tiny random model (skipped when the CLI
+// binary has not been built).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "engine/random_llama.h"
+#include "test_util.h"
+
+namespace capsfusion {
+namespace {
+
+std::string Cli() { return testing::BinaryDir() + "/capsfusion"; }
+
+bool HaveCli() {
+  struct stat st {};
+  return stat(Cli().c_str(), &st) == 0;
+}
+
+TEST(EngineCliTest, GenerateWritesOneJsonObjectPerPrompt) {
+  if (!HaveCli()) GTEST_SKIP() << "build/capsfusion is not built";
+  testing::TempDir dir;
+  const std::string model = dir.File("m.gguf");
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(model).ok());
+  testing::WriteFile(dir.File("p.jsonl"), "\"a photo of a dog\"\n{\"prompt\": \"two cats\\non a sofa\"}\n");
+  std::string out;
+  const std::string cmd = Cli() + " generate --model " + model + " --prompt 'New image' --prompts-file " +
+                          dir.File("p.jsonl") + " --max-new-tokens 6 --num-beams 2 --json --threads 2";
+  ASSERT_EQ(testing::RunCommand(cmd, &out), 0) << out;
+  std::istringstream lines(out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;  // the summary on stderr
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["index"], n);
+    EXPECT_LE(j["new_tokens"].get<int>(), 6);
+    EXPECT_TRUE(j["finish_reason"] == "stop" || j["finish_reason"] == "length");
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST(EngineCliTest, ErrorsAreReportedWithTheirCause) {
+  if (!HaveCli()) GTEST_SKIP() << "build/capsfusion is not built";
+  testing::TempDir dir;
+  std::string out;
+  EXPECT_EQ(testing::RunCommand(Cli() + " generate --model " + dir.File("missing.gguf") + " --prompt x 2>&1", &out),
+            1);
+  EXPECT_NE(out.find("capsfusion generate: error:"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing.gguf"), std::string::npos) << out;
+  const std::string model = dir.File("m.gguf");
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(model).ok());
+  EXPECT_EQ(testing::RunCommand(Cli() + " generate --model " + model + " --prompt x --top-p 0 2>&1", &out), 1);
+  EXPECT_NE(out.find("top_p"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand(Cli() + " generate --model " + model + " 2>&1", &out), 1);
+  EXPECT_NE(out.find("no prompts"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace capsfusion
