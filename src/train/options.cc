@@ -11,7 +11,9 @@ Status ModelConfig::Validate() const {
   if (n_embd % n_head != 0) return bad("width " + std::to_string(n_embd) + " is not a multiple of the head count");
   if (head_dim() % 2 != 0) return bad("head dimension must be even (RoPE rotates pairs)");
   if (n_head_kv < 0 || n_head % kv_heads() != 0) return bad("query heads must be a multiple of key/value heads");
-  if (copy_dim < 0) return bad("copy dimension must be positive");
+  if (copy_dim < 0 || copy_width() > kv_heads() * head_dim()) {
+    return bad("copy dimension must be in [1, key/value heads * head dimension]");
+  }
   if (!(dropout >= 0.0f && dropout < 1.0f)) return bad("dropout must be in [0, 1)");
   if (!(rope_freq_base > 0.0f) || !(rms_eps > 0.0f)) return bad("RoPE base and RMS epsilon must be positive");
   if (n_vocab < 0) return bad("negative vocabulary size");

@@ -47,12 +47,12 @@ struct ModelConfig {
   //! A pointer distribution over the prompt's caption tokens, mixed with the
   //! vocabulary distribution by a learned gate (architecture capsfusion-copy).
   bool copy_head = true;
-  int copy_dim = 0;  //!< 0: n_embd
+  int copy_dim = 0;  //!< 0: n_head_kv * head_dim (the most the engine's cache row holds)
   float dropout = 0.1f;
 
   int head_dim() const { return n_embd / n_head; }
   int kv_heads() const { return n_head_kv > 0 ? n_head_kv : n_head; }
-  int copy_width() const { return copy_dim > 0 ? copy_dim : n_embd; }
+  int copy_width() const { return copy_dim > 0 ? copy_dim : kv_heads() * head_dim(); }
   Status Validate() const;
 };
 

@@ -124,7 +124,7 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
   sub->add_option("--dropout", o.model.dropout, "Dropout")->capture_default_str()->group(model);
   sub->add_flag("--no-tie", a->no_tie, "A separate output projection instead of the tied embedding")->group(model);
   sub->add_flag("--no-copy-head", a->no_copy, "Plain LLaMA (no copy head; loads in llama.cpp)")->group(model);
-  sub->add_option("--copy-dim", o.model.copy_dim, "Copy head query/key width (0: --dim)")->group(model);
+  sub->add_option("--copy-dim", o.model.copy_dim, "Copy head query/key width (0 and at most: kv-heads * dim / heads)")->group(model);
 
   const char* optim = "Optimisation";
   sub->add_option("--lr", o.optim.lr, "Peak learning rate")->capture_default_str()->group(optim);
