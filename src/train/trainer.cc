@@ -188,6 +188,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
                                    opt.prompt_template + ")");
   }
   SetComputeThreads(opt.threads);
+  SignalGuard signals;  // from here on SIGINT/SIGTERM stop the run cleanly
 
   // The run directory.
   const std::string ckpt_dir = opt.run_dir + "/checkpoints";
@@ -289,7 +290,6 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   report->best_step = state.best_step;
   report->best_score = state.best_score;
 
-  SignalGuard signals;
   const auto session_start = Clock::now();
   const double seconds_before = state.seconds;
   const int64_t steps_before = state.step;
