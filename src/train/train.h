@@ -150,7 +150,8 @@ struct EvalResult {
   double proper_retention = 0;   //!< raw proper words (names) kept
   double number_retention = 0;   //!< raw words with digits kept
   double reference_proper_retention = 0, reference_number_retention = 0;
-  double seconds = 0;
+  double seconds = 0;     //!< the evaluation's own time
+  double tokens_per_second = 0;  //!< training throughput of this session so far
 };
 
 struct TrainReport {

@@ -80,7 +80,7 @@ std::string EvalJson(const EvalResult& r) {
                               {"number_retention", r.number_retention},
                               {"reference_proper_retention", r.reference_proper_retention},
                               {"reference_number_retention", r.reference_number_retention},
-                              {"seconds", r.seconds}};
+                              {"seconds", r.seconds}, {"tokens_per_second", r.tokens_per_second}};
   if (r.bleu4 >= 0) {
     j["bleu4"] = r.bleu4;
     j["rouge_l"] = r.rouge_l;
@@ -104,7 +104,8 @@ std::string EvalLine(const EvalResult& r, bool best) {
                        100 * r.reference_proper_retention, 100 * r.number_retention,
                        100 * r.reference_number_retention);
   }
-  std::snprintf(buf + n, sizeof(buf) - n, " (%s)%s", Progress::Duration(r.seconds).c_str(), best ? " *best" : "");
+  std::snprintf(buf + n, sizeof(buf) - n, " (%s; training %.0f tok/s)%s", Progress::Duration(r.seconds).c_str(),
+                r.tokens_per_second, best ? " *best" : "");
   return buf;
 }
 
@@ -325,6 +326,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
       CF_RETURN_IF_ERROR(WriteSamples(samples_path, dev_rows, out, state.step));
     }
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.tokens_per_second = session_seconds() > 0 ? session_tokens / session_seconds() : 0;
     double score = Score(r, opt.eval.select);
     bool best = state.best_step < 0 || score > state.best_score;
     if (best) {
