@@ -6,11 +6,19 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev libsnappy-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece
+  libcpp-httplib-dev
   libtorch-dev libopenblas0-pthread
 )
+# Node.js runs DuckDB, the reference the Parquet tests check against
+# (scripts/setup-test-deps.sh); an image that ships its own node keeps it.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+# node and npm run the browser tests (scripts/setup-test-deps.sh installs
+# chromium and the npm packages); an image that ships its own node keeps it.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

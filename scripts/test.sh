@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/capsfusion ] || scripts/setup.sh
+scripts/setup-test-deps.sh
 cmake --build build -j"$(nproc)"
 if [ $# -eq 0 ]; then set -- -LE slow; fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/random_llama.h"
 #include "test_util.h"
 
 namespace capsfusion {
@@ -137,6 +138,54 @@ TEST(CliTest, EvalCocoFilesMatchPycocoevalcapGolden) {
     EXPECT_NEAR(j["rouge_l"].get<double>(), corpus["ROUGE_L"].get<double>(), 1e-9) << set;
     EXPECT_NEAR(j["cider_d"].get<double>(), corpus["CIDEr"].get<double>(), 1e-9) << set;
   }
+}
+
+}  // namespace
+}  // namespace capsfusion
+
+namespace capsfusion {
+namespace {
+
+// fuse --method model through the engine: every row gets a caption, a prompt
+// that cannot fit is a per-row reject, and batching does not change the output.
+TEST(CliModelTest, FuseWithAModelIsCompleteAndBatchIndependent) {
+  TempDir dir;
+  engine::RandomLlamaConfig cfg;
+  cfg.n_ctx = 512;
+  ASSERT_TRUE(engine::MakeRandomLlama(cfg).Write(dir.File("m.gguf")).ok());
+  std::string rows;
+  for (int i = 0; i < 7; ++i) {
+    rows += "{\"laion_2b\": \"the cat " + std::to_string(i) + "\", \"laion_coco\": \"a dog on a mat\"}\n";
+  }
+  WriteFile(dir.File("in.jsonl"), rows);
+  WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
+  std::string out;
+  std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File("m.gguf") +
+                     " --template " + dir.File("t.txt") + " --max-new-tokens 6 -q --threads 1";
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl") + " --batch-size 3", &out), 0) << out;
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("b.jsonl") + " --batch-size 1", &out), 0) << out;
+  auto a = ReadJsonl(dir.File("a.jsonl"));
+  auto b = ReadJsonl(dir.File("b.jsonl"));
+  ASSERT_EQ(a.size(), 7u);
+  ASSERT_EQ(b.size(), 7u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(a[i]["capsfusion"].is_string());
+    EXPECT_EQ(a[i]["capsfusion"], b[i]["capsfusion"]) << i;
+    EXPECT_EQ(a[i]["laion_2b"], "the cat " + std::to_string(i));
+  }
+
+  // A budget smaller than the template itself: every row is rejected with the reason.
+  EXPECT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --max-prompt-tokens 5", &out), 0) << out;
+  auto rejects = ReadJsonl(dir.File("c.jsonl.rejects.jsonl"));
+  ASSERT_EQ(rejects.size(), 7u);
+  EXPECT_NE(rejects[0]["reason"].get<std::string>().find("budget"), std::string::npos);
+
+  // A missing model file is a one-line failure.
+  EXPECT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("d.jsonl") +
+                           " --method model --model " + dir.File("none.gguf"),
+                       &out),
+            1);
+  EXPECT_NE(out.find("none.gguf"), std::string::npos) << out;
 }
 
 }  // namespace

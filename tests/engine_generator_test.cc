@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ class FakeModel : public LanguageModel {
     return c;
   }
   Status Forward(const std::vector<BatchToken>& batch, KvCache* cache, std::vector<float>* logits) override {
+    if (fail_at != 0 && calls + 1 == fail_at) {
+      ++calls;
+      return Status::OutOfRange("injected failure");
+    }
     ++calls;
     max_batch = std::max(max_batch, batch.size());
     for (const BatchToken& b : batch) {
@@ -82,6 +87,7 @@ class FakeModel : public LanguageModel {
   }
 
   uint32_t ctx_ = 64;
+  size_t fail_at = 0;  // 1-based call that fails (0: none)
   size_t calls = 0, max_batch = 0, tokens_processed = 0;
 
  private:
@@ -419,6 +425,36 @@ TEST(GeneratorTest, BadOptionsAndPromptsAreRefused) {
   auto empty = gen.Generate({}, DecodeOptions());
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
+}
+
+// A failing forward call mid-generation returns its error and leaks nothing.
+TEST(GeneratorTest, ForwardErrorsReleaseEverything) {
+  FakeTokenizer tok;
+  const auto prompts = Prompts();
+  for (int beams : {1, 3}) {
+    for (size_t fail_at : {1, 2, 5}) {
+      FakeModel m;
+      Generator gen(&m, &tok, kEos, 4);
+      DecodeOptions o;
+      o.num_beams = beams;
+      o.max_new_tokens = 10;
+      m.fail_at = fail_at;
+      auto bad = gen.Generate(prompts, o);
+      ASSERT_FALSE(bad.ok());
+      EXPECT_NE(bad.status().message().find("injected"), std::string::npos);
+      EXPECT_LE(gen.cache().live_sequences(), 1);  // at most an earlier cached prefix
+      m.fail_at = 0;
+      auto good = gen.Generate(prompts, o);
+      ASSERT_TRUE(good.ok());
+      if (beams == 1) {
+        for (size_t i = 0; i < prompts.size(); ++i) {
+          bool stopped;
+          EXPECT_EQ((*good)[i].tokens, GreedyReference(prompts[i], 10, &stopped));
+        }
+      }
+      EXPECT_EQ(gen.cache().live_sequences(), 1);
+    }
+  }
 }
 
 TEST(GeneratorTest, PenaltiesFollowTheirDefinitions) {

@@ -100,6 +100,9 @@ TEST(IoTextTest, Utf8Validation) {
   EXPECT_EQ(SafeExcerpt("ab\xFF" "c", 100), "ab\xEF\xBF\xBD" "c");
   EXPECT_EQ(SafeExcerpt("abcdef", 4), "abcd...");
   EXPECT_EQ(SafeExcerpt("ab\xC3\xA9", 3), "ab...");  // never cuts a character
+  EXPECT_EQ(ToValidUtf8("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(ToValidUtf8("a\xE2\x82"), "a\xEF\xBF\xBD\xEF\xBF\xBD");  // cut mid-character
+  EXPECT_EQ(ToValidUtf8("\xFFx"), "\xEF\xBF\xBDx");
 }
 
 TEST(IoTextTest, StableIdIsXxh64) {

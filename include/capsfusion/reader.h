@@ -2,7 +2,8 @@
 //
 // Formats: JSON array (the CapsFusion release), JSONL, CSV and TSV (RFC 4180
 // quoting, header row); any of them gzip- or zstd-compressed (detected by magic
-// bytes, not by name). Memory stays flat in the number of rows.
+// bytes, not by name); Parquet (read a row group at a time); WebDataset tar
+// shards (one record per sample key). Memory stays flat in the number of rows.
 //
 // Bad rows never stop the stream: Next() returns kReject with the place and the
 // reason, and the next call goes on with the following row. Only an error that
@@ -13,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "capsfusion/record.h"
 #include "capsfusion/status.h"
@@ -20,13 +22,14 @@
 namespace capsfusion {
 
 //! Input and output file formats.
-enum class Format { kAuto, kJson, kJsonl, kCsv, kTsv };
+enum class Format { kAuto, kJson, kJsonl, kCsv, kTsv, kParquet, kWebDataset };
 
-//! Parses "json", "jsonl", "csv", "tsv" or "auto".
+//! Parses "json", "jsonl", "csv", "tsv", "parquet", "webdataset" (or "tar") or "auto".
 StatusOr<Format> ParseFormat(const std::string& name);
-//! Guesses the format from the file name (".jsonl.gz" -> kJsonl); kAuto if unknown.
+//! Guesses the format from the file name (".jsonl.gz" -> kJsonl, ".parquet",
+//! ".tar" / ".tar.gz"); kAuto if unknown.
 Format FormatFromPath(const std::string& path);
-//! "auto", "json", "jsonl", "csv" or "tsv".
+//! "auto", "json", "jsonl", "csv", "tsv", "parquet" or "webdataset".
 const char* FormatName(Format format);
 
 //! A row the reader could not turn into a record.
@@ -34,6 +37,12 @@ struct Reject {
   std::string origin;  //!< "path:line"
   std::string reason;  //!< one line: what is wrong ("missing field laion_coco")
   std::string text;    //!< the offending input, cut to a bounded size
+};
+
+//! Which columns a columnar input (Parquet) reads.
+enum class ColumnSelection {
+  kAll,       //!< every column, so that rows pass through whole (fuse)
+  kFieldMap,  //!< only the FieldMap's columns: raw, synthetic, id, references (eval, stats, train)
 };
 
 struct ReaderOptions {
@@ -48,6 +57,16 @@ struct ReaderOptions {
   bool decode_entities = true;    //!< decode &quot; &amp; &#39; ... in the raw caption
   size_t max_field_bytes = 1 << 20;  //!< a longer caption, reference or id field rejects the row
   size_t max_row_bytes = 16 << 20;   //!< a longer row (line) is rejected, then skipped
+  //! Parquet: the columns to read. Only these are fetched and decoded; with
+  //! kFieldMap, generated ids hash only the columns read.
+  ColumnSelection columns = ColumnSelection::kAll;
+  //! With kFieldMap: more columns to read besides the FieldMap's (e.g. the
+  //! candidate and reference fields eval scores).
+  std::vector<std::string> extra_columns;
+  //! Parquet with kAll: leave out columns this reader cannot decode (nested
+  //! groups, INT96, ...) instead of failing at Open. A needed column (one the
+  //! FieldMap names) that cannot be decoded is always an error.
+  bool skip_unsupported_columns = false;
 };
 
 class RecordReader {

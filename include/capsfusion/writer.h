@@ -1,6 +1,7 @@
 // RecordWriter: writes records as JSONL, a JSON array, CSV or TSV (gzip- or
-// zstd-compressed when the name ends in .gz or .zst); RejectWriter: the
-// rejects file. Write errors (disk full, a closed pipe) come back as Status.
+// zstd-compressed when the name ends in .gz or .zst), Parquet, or WebDataset
+// tar shards; RejectWriter: the rejects file. Write errors (disk full, a
+// closed pipe) come back as Status.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +15,30 @@
 
 namespace capsfusion {
 
+//! Parquet output settings (docs/formats.md, "Parquet output").
+struct ParquetWriteOptions {
+  enum class Compression { kZstd, kSnappy, kGzip, kLz4Raw, kNone };
+  Compression compression = Compression::kZstd;
+  int compression_level = 3;           //!< ZSTD (1..22) and GZIP (1..9)
+  size_t row_group_rows = 100000;      //!< rows buffered per row group
+  size_t row_group_bytes = 128 << 20;  //!< buffered value bytes that also close a row group
+  bool dictionary = true;              //!< dictionary-encode a column chunk when that is smaller
+  size_t page_bytes = 1 << 20;         //!< values per data page, roughly
+};
+
+//! Parses "zstd", "snappy", "gzip", "lz4_raw" (or "lz4") and "none" (or "uncompressed").
+StatusOr<ParquetWriteOptions::Compression> ParseParquetCompression(const std::string& name);
+
 struct WriterOptions {
   Format format = Format::kAuto;  //!< kAuto: from the file name (default JSONL)
-  //! CSV/TSV only: the header. Empty: the first record's field names. Fields
-  //! outside the header are left out; a missing field is an empty cell.
+  //! CSV/TSV: the header. Parquet: the columns. Empty: the first record's
+  //! field names (Parquet: those of the first row group). Fields outside them
+  //! are left out; a missing field is an empty cell (Parquet: null).
   std::vector<std::string> columns;
+  ParquetWriteOptions parquet;
+  //! WebDataset output: each of these record fields that a record has is
+  //! added to its sample as the member KEY.<field>.txt.
+  std::vector<std::string> webdataset_text_fields = {"capsfusion"};
 };
 
 class RecordWriter {

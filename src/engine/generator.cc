@@ -306,7 +306,9 @@ StatusOr<std::vector<TokenGeneration>> Generator::Generate(const std::vector<std
   }
 
   auto cleanup = [&](const Status& s) -> Status {
-    for (Request& r : run.reqs) run.ReleaseRequest(r);
+    for (Request& r : run.reqs) {
+      if (r.phase == Request::Phase::kPrefill || r.phase == Request::Phase::kDecode) run.ReleaseRequest(r);
+    }
     if (prefix_seq >= 0) cache_->Release(prefix_seq);
     return s;
   };

@@ -1,5 +1,7 @@
 #include "fuse/model_fuser.h"
 
+#include "io/utf8.h"
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -54,7 +56,7 @@ StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Rec
   for (size_t k = 0; k < slots.size(); ++k) {
     Generation& g = (*gens)[k];
     FusedCaption& f = out[slots[k]];
-    f.text = Trim(g.text);
+    f.text = Trim(io::ToValidUtf8(g.text));
     f.finish_reason = g.finish_reason;
     f.new_tokens = g.tokens.size();
   }

@@ -26,11 +26,15 @@ StatusOr<Format> ParseFormat(const std::string& name) {
   if (n == "jsonl" || n == "ndjson") return Format::kJsonl;
   if (n == "csv") return Format::kCsv;
   if (n == "tsv") return Format::kTsv;
-  return Status::InvalidArgument("unknown format '" + name + "' (expected json, jsonl, csv, tsv or auto)");
+  if (n == "parquet") return Format::kParquet;
+  if (n == "webdataset" || n == "wds" || n == "tar") return Format::kWebDataset;
+  return Status::InvalidArgument("unknown format '" + name +
+                                 "' (expected json, jsonl, csv, tsv, parquet, webdataset or auto)");
 }
 
 Format FormatFromPath(const std::string& path) {
   std::string p = Lower(path);
+  if (EndsWith(p, ".tgz")) return Format::kWebDataset;
   for (const char* ext : {".gz", ".gzip", ".zst", ".zstd"}) {
     if (EndsWith(p, ext)) {
       p.resize(p.size() - std::string(ext).size());
@@ -41,6 +45,8 @@ Format FormatFromPath(const std::string& path) {
   if (EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) return Format::kJsonl;
   if (EndsWith(p, ".csv")) return Format::kCsv;
   if (EndsWith(p, ".tsv") || EndsWith(p, ".tab")) return Format::kTsv;
+  if (EndsWith(p, ".tar")) return Format::kWebDataset;
+  if (EndsWith(p, ".parquet") || EndsWith(p, ".pq")) return Format::kParquet;
   return Format::kAuto;
 }
 
@@ -51,6 +57,8 @@ const char* FormatName(Format format) {
     case Format::kJsonl: return "jsonl";
     case Format::kCsv: return "csv";
     case Format::kTsv: return "tsv";
+    case Format::kParquet: return "parquet";
+    case Format::kWebDataset: return "webdataset";
   }
   return "auto";
 }

@@ -39,8 +39,17 @@ StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& pa
   if (options.max_row_bytes == 0 || options.max_field_bytes == 0) {
     return Status::InvalidArgument("max_row_bytes and max_field_bytes must be positive");
   }
+  Format format = options.format;
+  const Format name_format = path == "-" ? Format::kAuto : FormatFromPath(path);
+  // Parquet needs random access: it reads the file itself.
+  if (format == Format::kParquet || (format == Format::kAuto && name_format == Format::kParquet)) {
+    return io::NewParquetReader(path, options);
+  }
+  if (format == Format::kAuto && name_format == Format::kWebDataset) format = Format::kWebDataset;
+
   auto input = io::InputStream::Open(path);
   if (!input.ok()) return input.status();
+  const bool compressed = (*input)->compression() != io::InputStream::Compression::kNone;
   std::string name = (*input)->name();
   auto src = std::make_unique<io::SourceBuffer>(std::move(*input));
 
@@ -51,7 +60,15 @@ StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& pa
   }
   if (src->size() >= 3 && std::string_view(src->data(), 3) == "\xEF\xBB\xBF") src->Consume(3);
 
-  Format format = options.format;
+  // Content that is Parquet or a tar archive, whatever the name says nothing of.
+  if (format == Format::kAuto && name_format == Format::kAuto) {
+    while (src->size() < 512 && src->Fill()) {
+    }
+    if (!compressed && src->size() >= 4 && std::string_view(src->data(), 4) == "PAR1" && path != "-") {
+      return io::NewParquetReader(path, options);
+    }
+    if (src->size() >= 262 && std::string_view(src->data() + 257, 5) == "ustar") format = Format::kWebDataset;
+  }
   if (format == Format::kAuto || format == Format::kJson || format == Format::kJsonl) {
     bool explicit_format = format != Format::kAuto;
     Format from_name = path == "-" ? Format::kAuto : FormatFromPath(path);
@@ -76,6 +93,8 @@ StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& pa
     case Format::kJsonl: return io::NewJsonlReader(std::move(parts));
     case Format::kCsv: return io::NewCsvReader(std::move(parts), ',');
     case Format::kTsv: return io::NewCsvReader(std::move(parts), '\t');
+    case Format::kWebDataset: return io::NewWebDatasetReader(std::move(parts));
+    case Format::kParquet: break;
     case Format::kAuto: break;
   }
   return Status::Internal("no reader for format auto");

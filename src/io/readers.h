@@ -12,6 +12,10 @@
 #include "io/record_builder.h"
 #include "io/source_buffer.h"
 
+namespace capsfusion::parquet {
+class ParquetFile;
+}
+
 namespace capsfusion::io {
 
 //! Bytes of the offending input kept in Reject::text.
@@ -30,6 +34,15 @@ std::unique_ptr<RecordReader> NewJsonlReader(ReaderParts parts);
 std::unique_ptr<RecordReader> NewJsonArrayReader(ReaderParts parts);
 //! CSV (',') or TSV ('\t') with a header row (csv_reader.cc).
 std::unique_ptr<RecordReader> NewCsvReader(ReaderParts parts, char delimiter);
+
+//! Parquet from a file (parquet_reader.cc): fails at once for a damaged
+//! footer or a needed column that cannot be decoded.
+StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(const std::string& path, const ReaderOptions& options);
+//! The same over a file already open (or in memory).
+StatusOr<std::unique_ptr<RecordReader>> NewParquetReader(std::unique_ptr<parquet::ParquetFile> file,
+                                                         const std::string& path, const ReaderOptions& options);
+//! WebDataset tar shards: one record per sample key (webdataset_reader.cc).
+std::unique_ptr<RecordReader> NewWebDatasetReader(ReaderParts parts);
 
 //! Sets *origin to "name:line".
 void SetOrigin(const std::string& name, uint64_t line, std::string* origin);

@@ -90,4 +90,23 @@ std::string SafeExcerpt(std::string_view s, size_t max_bytes) {
   return out;
 }
 
+std::string ToValidUtf8(std::string_view s) {
+  if (FindInvalidUtf8(s) == std::string_view::npos) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    size_t n = Utf8SequenceLength(p, end);
+    if (n == 0) {
+      AppendUtf8(0xFFFD, &out);
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+    }
+  }
+  return out;
+}
+
 }  // namespace capsfusion::io

@@ -20,6 +20,10 @@ size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end);
 //! becomes U+FFFD).
 void AppendUtf8(uint32_t cp, std::string* out);
 
+//! `s` with every byte that is not part of a well-formed sequence replaced by
+//! U+FFFD (model output decoded from byte tokens can end mid-character).
+std::string ToValidUtf8(std::string_view s);
+
 //! At most about `max_bytes` of `s` as valid UTF-8: cut at a character
 //! boundary, each invalid byte replaced by U+FFFD, "..." appended when cut.
 std::string SafeExcerpt(std::string_view s, size_t max_bytes);

@@ -16,4 +16,9 @@ std::unique_ptr<RecordWriter> NewJsonArrayWriter(std::unique_ptr<OutputStream> o
 std::unique_ptr<RecordWriter> NewCsvWriter(std::unique_ptr<OutputStream> out, const WriterOptions& options,
                                            char delimiter);
 
+//! Parquet, one row group buffered at a time (parquet_writer.cc).
+std::unique_ptr<RecordWriter> NewParquetWriter(std::unique_ptr<OutputStream> out, const WriterOptions& options);
+//! WebDataset tar shards (webdataset_writer.cc).
+std::unique_ptr<RecordWriter> NewWebDatasetWriter(std::unique_ptr<OutputStream> out, const WriterOptions& options);
+
 }  // namespace capsfusion::io

@@ -49,6 +49,25 @@ class ApproximateTokenizer final : public Tokenizer {
     return ids;
   }
 
+  size_t CountTokens(std::string_view text, bool add_bos) const override {
+    // Encode()'s pieces, counted without building them.
+    size_t n = add_bos ? 1 : 0;
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t start = i;
+      if (text[i] == ' ' && i + 1 < text.size() && IsAsciiLetter(text[i + 1])) ++start;
+      if (IsAsciiLetter(text[start])) {
+        size_t len = 0;
+        while (len < 4 && start + len < text.size() && IsAsciiLetter(text[start + len])) ++len;
+        i = start + len;
+      } else {
+        ++i;
+      }
+      ++n;
+    }
+    return n;
+  }
+
   std::string Decode(const std::vector<int32_t>& ids) const override {
     std::string out;
     for (int32_t id : ids) {

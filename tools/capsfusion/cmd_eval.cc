@@ -62,6 +62,10 @@ Status LoadRecords(const EvalArgs& a, EvalData* d) {
   if (!ropt.ok()) return ropt.status();
   ropt->require_raw = false;
   ropt->require_synthetic = false;
+  // Scoring passes no row through: a columnar input reads only what it scores.
+  ropt->columns = ColumnSelection::kFieldMap;
+  ropt->extra_columns = a.candidate_fields;
+  ropt->extra_columns.insert(ropt->extra_columns.end(), a.reference_fields.begin(), a.reference_fields.end());
   for (const auto& f : a.candidate_fields) d->columns.push_back(Column{f, {}, {}, false, {}});
   bool have_sources = true;
   Record rec;

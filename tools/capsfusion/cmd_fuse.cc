@@ -20,7 +20,6 @@ namespace {
 struct FuseArgs {
   std::vector<std::string> inputs;
   std::string output;
-  std::string output_format = "auto";
   std::string method = "concat";
   std::string output_field = "capsfusion";
   std::string rejects;
@@ -28,6 +27,7 @@ struct FuseArgs {
   bool strict = false;
   bool quiet = false;
   InputOptions in;
+  OutputOptions out;
   // --method model
   std::string model;
   std::string template_path;
@@ -76,11 +76,9 @@ int RunFuse(const FuseArgs& a) {
     }
   }
 
-  WriterOptions wopt;
-  auto wformat = ParseFormat(a.output_format);
-  if (!wformat.ok()) return Fail(cmd, wformat.status());
-  wopt.format = *wformat;
-  auto writer = RecordWriter::Open(a.output, wopt);
+  auto wopt = MakeWriterOptions(a.out);
+  if (!wopt.ok()) return Fail(cmd, wopt.status());
+  auto writer = RecordWriter::Open(a.output, *wopt);
   if (!writer.ok()) return Fail(cmd, writer.status());
   std::string rejects_path = a.rejects.empty() ? (a.output == "-" ? "rejects.jsonl" : a.output + ".rejects.jsonl") : a.rejects;
   RejectWriter rejects(rejects_path);
@@ -193,19 +191,19 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
       "Rows that cannot be read go to OUTPUT.rejects.jsonl with the place and the reason.\n\n"
       "Examples:\n"
       "  capsfusion fuse dev.json -o fused.jsonl --method concat\n"
-      "  capsfusion fuse part-*.csv.gz -o fused.csv --raw-field alt --synthetic-field blip");
-  sub->add_option("inputs", args->inputs, "Dataset files (JSON, JSONL, CSV, TSV; .gz/.zst ok; - for stdin)")->required();
-  sub->add_option("-o,--output", args->output, "Output file (.jsonl or .csv/.tsv; - for stdout)")->required();
-  sub->add_option("--output-format", args->output_format, "Output format: auto (by extension), jsonl, csv, tsv")
-      ->capture_default_str();
-  sub->add_option("-m,--method", args->method, "model | raw | synthetic | concat (the last three are baselines)")
-      ->capture_default_str();
+      "  capsfusion fuse part-*.csv.gz -o fused.csv --raw-field alt --synthetic-field blip\n"
+      "  capsfusion fuse laion.parquet -o fused.parquet --raw-field TEXT --synthetic-field blip\n"
+      "  capsfusion fuse 00000.tar -o 00000.fused.tar --raw-field txt --synthetic-field blip");
+  sub->add_option("inputs", args->inputs, "Dataset files (JSON, JSONL, CSV, TSV; .gz/.zst ok; - for stdin; .parquet; WebDataset .tar shards)")->required();
+  sub->add_option("-o,--output", args->output, "Output file (.jsonl, .json, .csv/.tsv, .parquet, or .tar for a WebDataset shard; - for stdout)")->required();
+  sub->add_option("-m,--method", args->method, "model | raw | synthetic | concat (the last three are baselines)")->capture_default_str();
   sub->add_option("--output-field", args->output_field, "Field that receives the fused caption")->capture_default_str();
   sub->add_option("--rejects", args->rejects, "Where rejected rows go (default: OUTPUT.rejects.jsonl)");
   sub->add_option("--summary-json", args->summary_json, "Also write the run summary as JSON to this file");
   sub->add_flag("--strict", args->strict, "Exit with code 3 when any row was rejected");
   sub->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
   AddInputOptions(sub, &args->in);
+  AddOutputOptions(sub, &args->out);
   const char* g = "Model";
   sub->add_option("--model", args->model, "GGUF model file (default: models/capsfusion-default.gguf)")->group(g);
   sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);

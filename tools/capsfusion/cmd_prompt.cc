@@ -54,6 +54,7 @@ int RunPrompt(const PromptArgs& a) {
   }
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return Fail("prompt", ropt.status());
+  ropt->columns = ColumnSelection::kFieldMap;  // only the two captions are used
   auto reader = RecordReader::Open(a.input, *ropt);
   if (!reader.ok()) return Fail("prompt", reader.status());
   Record rec;

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   AddFuseCommand(app, &run);
   AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
+  AddStatsCommand(app, &run);
+  AddViewCommand(app, &run);
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
 
