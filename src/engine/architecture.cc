@@ -1,5 +1,6 @@
 #include "engine/architecture.h"
 
+#include "engine/capsfusion_copy_model.h"
 #include "engine/llama_forward.h"
 
 namespace capsfusion::engine {
@@ -9,6 +10,7 @@ namespace {
 // One line per architecture.
 const Architecture kArchitectures[] = {
     {"llama", &LoadLlama},
+    {"capsfusion-copy", &LoadCapsfusionCopy},
 };
 
 }  // namespace

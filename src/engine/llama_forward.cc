@@ -202,7 +202,13 @@ void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache,
     MatMul(L.w_down, gate_.data(), n, tmp_.data(), pool_);
     AddInPlace(x, tmp_.data(), n * E);
   }
+  Head(tokens, n, x, cache, logits);
+}
 
+void LlamaForward::Head(const BatchToken* /*tokens*/, int64_t /*n*/, float* x, KvCache* /*cache*/, float* logits) {
+  const LlamaHparams& hp = w_.hp;
+  const size_t E = hp.n_embd;
+  float* xn = xn_.data();
   const int64_t m = static_cast<int64_t>(logit_rows_.size());
   if (m == 0) return;
   for (int64_t j = 0; j < m; ++j) {

@@ -39,7 +39,13 @@ class LlamaForward : public LanguageModel {
   //! Tokens per internal chunk (bounds the activation buffers).
   static constexpr int64_t kMaxChunk = 512;
 
- private:
+ protected:
+  //! What follows the last block: the final norm and the vocabulary projection
+  //! of the rows that asked for logits (logit_rows_). `x` holds the chunk's n
+  //! residual rows. An architecture that extends LLaMA (capsfusion-copy,
+  //! copy_forward.h) overrides it; the KV cache is passed for its own state.
+  virtual void Head(const BatchToken* tokens, int64_t n, float* x, KvCache* cache, float* logits);
+
   Status Validate(const std::vector<BatchToken>& batch, const KvCache& cache) const;
   void RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache, float* logits);
   void EnsureRopeTable(int32_t max_pos);

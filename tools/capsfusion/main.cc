@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
   AddViewCommand(app, &run);
+  AddTrainCommand(app, &run);
+  AddExportCommand(app, &run);
 
 
   try {
