@@ -2,7 +2,10 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <unistd.h>
 #include <memory>
 #include <thread>
 
@@ -13,6 +16,13 @@
 namespace capsfusion::cli {
 
 namespace {
+
+int g_stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int sig) {
+  unsigned char b = static_cast<unsigned char>(sig);
+  (void)!write(g_stop_pipe[1], &b, 1);
+}
 
 struct ViewArgs {
   std::vector<std::string> inputs;
@@ -33,14 +43,16 @@ int RunView(ViewArgs& a) {
     };
   }
 
-  // SIGINT and SIGTERM are taken by a waiting thread that stops the server;
-  // block them before any thread starts so that every thread inherits that.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);  // wakes the waiting thread when the server ends on its own
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGINT and SIGTERM stop the server. A handler (process-wide, whichever
+  // thread takes the signal: libraries may have started threads of their own
+  // before this point) writes the signal into a pipe that a waiting thread reads.
+  if (pipe(g_stop_pipe) != 0) return Fail(cmd, "cannot create a pipe for signal handling");
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
 
   auto viewer = Viewer::Open(a.view);
   if (progress) std::fprintf(stderr, "\r\033[K");
@@ -54,15 +66,24 @@ int RunView(ViewArgs& a) {
   Viewer* v = viewer->get();
   int received = 0;
   std::thread waiter([&] {
-    int sig = 0;
-    if (sigwait(&signals, &sig) == 0 && sig != SIGUSR1) {
+    unsigned char sig = 0;
+    while (read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+    }
+    if (sig != 0) {
       received = sig;
       v->Stop();
     }
   });
   s = v->Serve();
-  if (received == 0) pthread_kill(waiter.native_handle(), SIGUSR1);
+  if (received == 0) {
+    unsigned char zero = 0;
+    (void)!write(g_stop_pipe[1], &zero, 1);  // the server ended on its own: wake the waiter
+  }
   waiter.join();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  close(g_stop_pipe[0]);
+  close(g_stop_pipe[1]);
   if (!s.ok()) return Fail(cmd, s);
   if (received != 0) std::fprintf(stderr, "capsfusion view: stopped\n");
   return kExitOk;
