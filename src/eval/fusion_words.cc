@@ -111,6 +111,7 @@ const std::vector<FusionWord>& WordTokenizer::Tokenize(std::string_view text) {
       continue;
     }
     FusionWord w;
+    w.begin = i;
     w.sentence_start = boundary;
     boundary = false;
     const size_t begin = buffer_.size();
@@ -148,6 +149,7 @@ const std::vector<FusionWord>& WordTokenizer::Tokenize(std::string_view text) {
       }
       break;
     }
+    w.end = i;
     size_t size = buffer_.size() - begin;
     if (size > 2 && buffer_.compare(buffer_.size() - 2, 2, "'s") == 0) {
       buffer_.resize(buffer_.size() - 2);  // possessive

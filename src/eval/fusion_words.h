@@ -12,6 +12,8 @@ namespace capsfusion::eval {
 
 //! One word of a caption.
 struct FusionWord {
+  size_t begin = 0;             //!< byte offset of the word's first byte in the text
+  size_t end = 0;               //!< byte offset one past its last byte (possessive included)
   std::string_view text;        //!< lowercased, "’" -> "'", possessive "'s" removed
   uint64_t hash = 0;            //!< HashBytes(text)
   bool capitalised = false;     //!< an ASCII capital starts it or follows inside it

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "eval/fusion_words.h"
+
 namespace capsfusion::report {
 
 //! One word of a caption.
@@ -39,7 +41,7 @@ class CaptionWordSplitter {
   bool title_case() const { return title_case_; }
 
  private:
-  std::string buffer_;
+  eval::WordTokenizer tokenizer_;
   std::vector<CaptionWord> words_;
   bool title_case_ = false;
 };
