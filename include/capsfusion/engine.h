@@ -50,6 +50,10 @@ struct GenerateOptions {
   uint64_t seed = 0;              //!< sampling seed (per prompt: seed + index)
   float repetition_penalty = 1.0f;  //!< CTRL-style penalty, 1: off
   int no_repeat_ngram_size = 0;   //!< 0: off
+  //! The repetition penalty and no-repeat n-grams count the prompt's tokens too
+  //! (Hugging Face's behaviour). False: only the generated tokens, so that a
+  //! fusion model may copy phrases of its sources but not repeat itself.
+  bool penalize_prompt = true;
   std::vector<std::string> stop;  //!< stop strings (not included in the output)
   //! Compute the token prefix common to all prompts once and share its KV cache
   //! (also across calls); false computes every prompt in full. Outputs are the

@@ -120,7 +120,10 @@ struct Generator::Run {
     const float* scores = logits;
     if (HasPenalties() || o.temperature > 0) {
       work.assign(logits, logits + n_vocab);
-      ApplyPenalties(work.data(), r.history.data(), r.history.size());
+      {
+        const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(r.n_prompt);
+        ApplyPenalties(work.data(), r.history.data() + from, r.history.size() - from);
+      }
       scores = work.data();
     }
     int32_t token;
@@ -165,7 +168,8 @@ struct Generator::Run {
       if (penalties) {
         float* proc = beam_proc.data() + b * n_vocab;
         std::copy(raw, raw + n_vocab, proc);
-        scratch_tokens.assign(r.prompt->begin(), r.prompt->end());
+        scratch_tokens.clear();
+        if (o.penalize_prompt) scratch_tokens.assign(r.prompt->begin(), r.prompt->end());
         scratch_tokens.insert(scratch_tokens.end(), running[b].tokens.begin(), running[b].tokens.end());
         ApplyPenalties(proc, scratch_tokens.data(), scratch_tokens.size());
         lp[b] = proc;

@@ -47,6 +47,7 @@ struct DecodeOptions {
   uint64_t seed = 0;
   float repetition_penalty = 1.0f;
   int no_repeat_ngram_size = 0;
+  bool penalize_prompt = true;  //!< penalties also count the prompt's tokens (false: generated ones only)
   std::vector<std::string> stop;
   bool share_prefix = true;  //!< compute the common prefix once (and reuse the cached one)
 };

@@ -40,6 +40,7 @@ class EngineModel final : public Model {
     d.seed = options.seed;
     d.repetition_penalty = options.repetition_penalty;
     d.no_repeat_ngram_size = options.no_repeat_ngram_size;
+    d.penalize_prompt = options.penalize_prompt;
     d.stop = options.stop;
     d.share_prefix = options.share_prefix;
 

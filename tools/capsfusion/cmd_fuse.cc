@@ -219,6 +219,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--seed", args->gen.seed, "Sampling seed")->capture_default_str()->group(g);
   sub->add_option("--repetition-penalty", args->gen.repetition_penalty, "Penalty on tokens already present (1: off)")->capture_default_str()->group(g);
   sub->add_option("--no-repeat-ngram-size", args->gen.no_repeat_ngram_size, "Forbid repeating n-grams of this size (0: off)")->capture_default_str()->group(g);
+  sub->add_flag("!--penalize-generated-only", args->gen.penalize_prompt, "Repetition penalty and no-repeat n-grams count only generated tokens, not the prompt's")->group(g);
   sub->callback([args, run] { *run = [args] { return RunFuse(*args); }; });
 }
 

@@ -28,6 +28,7 @@ struct GenerateArgs {
   uint64_t seed = 0;
   float repetition_penalty = 1.0f;
   int no_repeat_ngram_size = 0;
+  bool penalize_prompt = true;
   std::vector<std::string> stop;
   int threads = 0;
   size_t max_batch = 64;
@@ -114,6 +115,7 @@ int RunGenerate(const GenerateArgs& a) {
   o.seed = a.seed;
   o.repetition_penalty = a.repetition_penalty;
   o.no_repeat_ngram_size = a.no_repeat_ngram_size;
+  o.penalize_prompt = a.penalize_prompt;
   o.stop = a.stop;
   o.share_prefix = !a.no_prefix_share;
 
@@ -177,6 +179,7 @@ void AddGenerateCommand(CLI::App& app, Runner* run) {
   sub->add_option("--threads", a->threads, "Threads (0: all cores)")->capture_default_str();
   sub->add_option("--max-batch", a->max_batch, "Sequences decoded together at most")->capture_default_str();
   sub->add_option("--ctx", a->ctx, "Context length (0: the model's)")->capture_default_str();
+  sub->add_flag("!--penalize-generated-only", a->penalize_prompt, "Penalties count only generated tokens, not the prompt's");
   sub->add_flag("--no-prefix-share", a->no_prefix_share, "Compute every prompt in full");
   sub->add_flag("--json", a->json, "Print one JSON object per prompt");
   sub->add_flag("--info", a->info, "Print the model's description and file hash to stderr");
