@@ -24,11 +24,11 @@ std::string Trim(const std::string& s) {
 
 }  // namespace
 
-ModelFuser::ModelFuser(Model* model, ModelFuserOptions options) : model_(model), options_(std::move(options)) {
+ModelFuser::ModelFuser(Backend* backend, ModelFuserOptions options) : backend_(backend), options_(std::move(options)) {
   if (!options_.prompt_template.text.empty()) {
     template_ = options_.prompt_template;
-  } else if (!model_->info().prompt_template.empty()) {
-    template_ = PromptTemplate{"model:" + model_->info().name, model_->info().prompt_template};
+  } else if (!backend_->info().prompt_template.empty()) {
+    template_ = PromptTemplate{"model:" + backend_->info().model, backend_->info().prompt_template};
   } else {
     template_ = PromptTemplate::Paper();
   }
@@ -41,7 +41,7 @@ StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Rec
   prompts.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     PromptInfo info;
-    auto prompt = BuildPrompt(template_, batch[i]->raw, batch[i]->synthetic, model_->tokenizer(), options_.prompt, &info);
+    auto prompt = BuildPrompt(template_, batch[i]->raw, batch[i]->synthetic, backend_->tokenizer(), options_.prompt, &info);
     if (!prompt.ok()) {
       out[i].status = prompt.status();
       continue;
@@ -51,11 +51,15 @@ StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Rec
     slots.push_back(i);
   }
   if (prompts.empty()) return out;
-  auto gens = model_->Generate(prompts, options_.generate);
-  if (!gens.ok()) return gens.status();
+  auto results = backend_->Generate(prompts, options_.generate);
+  if (!results.ok()) return results.status();
   for (size_t k = 0; k < slots.size(); ++k) {
-    Generation& g = (*gens)[k];
     FusedCaption& f = out[slots[k]];
+    if (!(*results)[k].status.ok()) {
+      f.status = (*results)[k].status;
+      continue;
+    }
+    Generation& g = (*results)[k].generation;
     f.text = Trim(io::ToValidUtf8(g.text));
     f.finish_reason = g.finish_reason;
     f.new_tokens = g.tokens.size();

@@ -1,10 +1,12 @@
-// ModelFuser: turns batches of records into fused captions with a language model.
+// ModelFuser: turns batches of records into fused captions with a model backend
+// (our engine or a remote endpoint).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "capsfusion/backend.h"
 #include "capsfusion/engine.h"
 #include "capsfusion/prompt.h"
 #include "capsfusion/record.h"
@@ -25,24 +27,24 @@ struct FusedCaption {
   std::string finish_reason;     //!< "stop" or "length"
   size_t prompt_tokens = 0;
   size_t new_tokens = 0;
-  Status status;                 //!< non-OK when this row could not be fused (e.g. prompt too long)
+  Status status;                 //!< non-OK when this row could not be fused (prompt too long, request failed)
 };
 
 class ModelFuser {
  public:
-  //! `model` must outlive the fuser.
-  ModelFuser(Model* model, ModelFuserOptions options);
+  //! `backend` must outlive the fuser.
+  ModelFuser(Backend* backend, ModelFuserOptions options);
 
   //! The template in use (its id goes into provenance).
   const PromptTemplate& prompt_template() const { return template_; }
 
   //! Fuses every (raw, synthetic) pair; results in input order. A row whose
-  //! prompt cannot be built gets a per-row error; only an engine failure fails
-  //! the whole batch.
+  //! prompt cannot be built, or whose request failed, gets a per-row error; only
+  //! a backend failure fails the whole batch.
   StatusOr<std::vector<FusedCaption>> Fuse(const std::vector<const Record*>& batch);
 
  private:
-  Model* model_;
+  Backend* backend_;
   ModelFuserOptions options_;
   PromptTemplate template_;
 };

@@ -11,6 +11,7 @@
 #include "command.h"
 #include "fuse/baseline.h"
 #include "fuse/model_fuser.h"
+#include "backend_options.h"
 #include "input_options.h"
 
 namespace capsfusion::cli {
@@ -29,11 +30,9 @@ struct FuseArgs {
   InputOptions in;
   OutputOptions out;
   // --method model
-  std::string model;
+  BackendArgs backend;
   std::string template_path;
   size_t max_prompt_tokens = 256;
-  size_t batch_size = 64;
-  int threads = 0;
   GenerateOptions gen;
 };
 
@@ -49,17 +48,13 @@ int RunFuse(const FuseArgs& a) {
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return Fail(cmd, ropt.status());
 
-  std::unique_ptr<Model> model;
+  std::unique_ptr<Backend> backend;
   std::unique_ptr<ModelFuser> fuser;
   if (*method == FuseMethod::kModel) {
-    std::string path = a.model.empty() ? FindDefaultModel(ExecutableDir()) : a.model;
-    if (path.empty()) return Fail(cmd, "no model given and no default model found (models/capsfusion-default.gguf); use --model");
-    ModelOptions mopt;
-    mopt.threads = a.threads;
-    mopt.max_batch = a.batch_size * static_cast<size_t>(std::max(1, a.gen.num_beams));
-    auto loaded = Model::Load(path, mopt);
-    if (!loaded.ok()) return Fail(cmd, loaded.status());
-    model = std::move(*loaded);
+    std::string path;
+    auto made = MakeBackend(a.backend, a.gen.num_beams, &path);
+    if (!made.ok()) return Fail(cmd, made.status());
+    backend = std::move(*made);
     ModelFuserOptions fopt;
     fopt.prompt.max_tokens = a.max_prompt_tokens;
     fopt.generate = a.gen;
@@ -68,11 +63,10 @@ int RunFuse(const FuseArgs& a) {
       if (!t.ok()) return Fail(cmd, t.status());
       fopt.prompt_template = *t;
     }
-    fuser = std::make_unique<ModelFuser>(model.get(), fopt);
+    fuser = std::make_unique<ModelFuser>(backend.get(), fopt);
     if (!a.quiet) {
-      std::fprintf(stderr, "capsfusion fuse: model %s (%s, %u layers, %s), template %s\n", path.c_str(),
-                   model->info().architecture.c_str(), model->info().n_layer, model->info().weight_type.c_str(),
-                   fuser->prompt_template().id.c_str());
+      std::fprintf(stderr, "capsfusion fuse: %s model %s (%s), template %s\n", backend->info().kind.c_str(),
+                   backend->info().model.c_str(), path.c_str(), fuser->prompt_template().id.c_str());
     }
   }
 
@@ -119,7 +113,7 @@ int RunFuse(const FuseArgs& a) {
     return Status::OK();
   };
 
-  const size_t batch_size = fuser ? std::max<size_t>(1, a.batch_size) : 1;
+  const size_t batch_size = fuser ? std::max<size_t>(1, a.backend.batch_size) : 1;
   Record rec;
   Reject rej;
   for (const std::string& path : a.inputs) {
@@ -205,11 +199,9 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   AddInputOptions(sub, &args->in);
   AddOutputOptions(sub, &args->out);
   const char* g = "Model";
-  sub->add_option("--model", args->model, "GGUF model file (default: models/capsfusion-default.gguf)")->group(g);
+  AddBackendOptions(sub, &args->backend, g);
   sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);
   sub->add_option("--max-prompt-tokens", args->max_prompt_tokens, "Prompt token budget; the raw caption's tail is cut to fit")->capture_default_str()->group(g);
-  sub->add_option("--batch-size", args->batch_size, "Rows decoded together")->capture_default_str()->group(g);
-  sub->add_option("--threads", args->threads, "Threads (0: all cores)")->capture_default_str()->group(g);
   sub->add_option("--max-new-tokens", args->gen.max_new_tokens, "Most tokens generated per caption")->capture_default_str()->group(g);
   sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling)")->capture_default_str()->group(g);
   sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty")->capture_default_str()->group(g);
