@@ -1,0 +1,80 @@
+#include "engine/model_loader.h"
+
+#include "engine/architecture.h"
+#include "engine/llama_model.h"
+#include "tokenizer/tokenizer_metadata.h"
+#include "util/sha256.h"
+
+namespace capsfusion::engine {
+
+DecodeOptions ToDecodeOptions(const GenerateOptions& options) {
+  DecodeOptions d;
+  d.max_new_tokens = options.max_new_tokens;
+  d.num_beams = options.num_beams;
+  d.length_penalty = options.length_penalty;
+  d.early_stopping = options.early_stopping_never ? EarlyStopping::kNever
+                     : options.early_stopping     ? EarlyStopping::kTrue
+                                                  : EarlyStopping::kFalse;
+  d.temperature = options.temperature;
+  d.top_k = options.top_k;
+  d.top_p = options.top_p;
+  d.seed = options.seed;
+  d.repetition_penalty = options.repetition_penalty;
+  d.no_repeat_ngram_size = options.no_repeat_ngram_size;
+  d.penalize_prompt = options.penalize_prompt;
+  d.stop = options.stop;
+  d.share_prefix = options.share_prefix;
+  return d;
+}
+
+StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const ModelOptions& options) {
+  auto file = gguf::GgufFile::Open(path);
+  if (!file.ok()) return file.status();
+  auto m = std::make_unique<LoadedModel>();
+  m->file = std::move(*file);
+  m->pool = std::make_unique<ThreadPool>(options.threads);
+
+  ArchitectureOptions aopt;
+  aopt.pool = m->pool.get();
+  aopt.kv_type = options.kv_cache_f16 ? KvType::kF16 : KvType::kF32;
+  if (options.context_length > HparamLimits::kMaxContext) {
+    return Status::OutOfRange(path + ": context_length " + std::to_string(options.context_length) +
+                              " is too large");
+  }
+  aopt.context_length = static_cast<uint32_t>(options.context_length);
+  auto lm = LoadLanguageModel(*m->file, aopt);
+  if (!lm.ok()) return lm.status().WithContext(path);
+  m->lm = std::move(*lm);
+
+  auto tok = LoadLlamaTokenizer(*m->file);
+  if (!tok.ok()) return tok.status().WithContext(path + ": tokenizer");
+  m->tokenizer = std::move(*tok);
+  const ModelShape& shape = m->lm->shape();
+  if (m->tokenizer->vocab_size() > shape.n_vocab) {
+    return Status::InvalidArgument(path + ": the tokenizer has " + std::to_string(m->tokenizer->vocab_size()) +
+                                   " tokens but 'token_embd.weight' only " + std::to_string(shape.n_vocab) +
+                                   " rows");
+  }
+
+  ModelInfo& info = m->info;
+  info.architecture = *m->file->GetString("general.architecture");
+  if (auto name = m->file->GetString("general.name"); name.ok()) info.name = *name;
+  info.n_vocab = shape.n_vocab;
+  info.n_ctx = m->lm->context_length();
+  info.n_embd = shape.n_embd;
+  info.n_layer = shape.n_layer;
+  info.n_head = shape.n_head;
+  info.n_head_kv = shape.n_head_kv;
+  info.n_ff = shape.n_ff;
+  info.weight_type = m->lm->weight_type();
+  info.n_params = m->lm->n_params();
+  if (auto tmpl = m->file->GetString("capsfusion.prompt_template"); tmpl.ok()) info.prompt_template = *tmpl;
+  if (options.hash_file) {
+    auto sha = Sha256FileHex(path);
+    if (!sha.ok()) return sha.status();
+    info.file_sha256 = *sha;
+  }
+  return m;
+}
+
+}  // namespace capsfusion::engine

@@ -1,0 +1,35 @@
+// Opening a GGUF model: the file, the thread pool, the network of the
+// registered architecture, the tokenizer and the public ModelInfo. Shared by
+// Model (batch generation) and ServingEngine (the server's incremental
+// scheduler), which both own what this returns.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "capsfusion/engine.h"
+#include "engine/generator.h"
+#include "engine/language_model.h"
+#include "engine/thread_pool.h"
+#include "gguf/gguf.h"
+#include "tokenizer/llama_tokenizer.h"
+
+namespace capsfusion::engine {
+
+//! Everything a loaded model consists of (declaration order is destruction
+//! order in reverse: the network outlives nothing it points to).
+struct LoadedModel {
+  std::unique_ptr<gguf::GgufFile> file;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<LanguageModel> lm;
+  std::unique_ptr<LlamaTokenizer> tokenizer;
+  ModelInfo info;
+};
+
+//! The engine's decoding settings for the public ones.
+DecodeOptions ToDecodeOptions(const GenerateOptions& options);
+
+//! Maps and checks the file at `path` and builds the model.
+StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const ModelOptions& options);
+
+}  // namespace capsfusion::engine

@@ -1,0 +1,370 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace capsfusion::engine {
+
+namespace {
+
+//! Prompt tokens per forward step (decoding tokens come first).
+constexpr size_t kStepTokens = 512;
+constexpr int kMaxBeams = 64;
+
+size_t FindStop(const std::string& text, const std::vector<std::string>& stops) {
+  size_t best = std::string::npos;
+  for (const std::string& s : stops) best = std::min(best, text.find(s));
+  return best;
+}
+
+//! Bytes at the end of `text` that must wait for the next token: the longest
+//! tail that is a proper prefix of a stop string, or an unfinished UTF-8
+//! sequence, whichever is longer.
+size_t HoldBack(const std::string& text, const std::vector<std::string>& stops) {
+  size_t hold = 0;
+  for (const std::string& s : stops) {
+    for (size_t n = std::min(text.size(), s.size() - 1); n > hold; --n) {
+      if (text.compare(text.size() - n, n, s, 0, n) == 0) {
+        hold = n;
+        break;
+      }
+    }
+  }
+  // An unfinished UTF-8 sequence: a lead byte within the last 3 bytes whose
+  // sequence runs past the end.
+  for (size_t back = 1; back <= std::min<size_t>(3, text.size()); ++back) {
+    const unsigned char c = static_cast<unsigned char>(text[text.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte
+    const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (len > back) hold = std::max(hold, back);
+    break;
+  }
+  return hold;
+}
+
+}  // namespace
+
+struct Scheduler::Slot {
+  uint64_t id = 0;
+  std::vector<int32_t> history;  // prompt, then generated tokens
+  int n_prompt = 0;
+  int max_new = 0;
+  DecodeOptions o;
+  StreamCallback callback;
+  std::atomic<bool> cancel{false};
+  int seq = -1;
+  int prefill_pos = 0;
+  bool decoding = false;
+  Rng rng;
+  std::string sent;  // text given to the callback so far
+
+  int generated() const { return static_cast<int>(history.size()) - n_prompt; }
+};
+
+Scheduler::Scheduler(LanguageModel* model, const Tokenizer* tokenizer, int32_t eos_id, size_t max_batch,
+                     size_t max_queue)
+    : model_(model), tokenizer_(tokenizer), eos_id_(eos_id), max_batch_(std::max<size_t>(1, max_batch)),
+      max_queue_(max_queue), n_vocab_(static_cast<int64_t>(model->shape().n_vocab)) {
+  cache_ = std::make_unique<KvCache>(model_->kv_cache_config());
+  worker_ = std::thread([this] { Loop(); });
+}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& [id, slot] : index_) slot->cancel = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+Status Scheduler::Validate(const std::vector<int32_t>& p, const DecodeOptions& o) const {
+  if (o.max_new_tokens < 0) return Status::InvalidArgument("max_new_tokens must be >= 0");
+  if (o.num_beams < 1 || o.num_beams > kMaxBeams) {
+    return Status::InvalidArgument("num_beams must be in [1, " + std::to_string(kMaxBeams) + "]");
+  }
+  if (!std::isfinite(o.temperature) || o.temperature < 0) {
+    return Status::InvalidArgument("temperature must be >= 0 (0: greedy)");
+  }
+  if (o.num_beams > 1 && o.temperature > 0) {
+    return Status::InvalidArgument("beam search with sampling (num_beams > 1 and temperature > 0) is not supported");
+  }
+  if (o.top_k < 0) return Status::InvalidArgument("top_k must be >= 0");
+  if (!(o.top_p > 0 && o.top_p <= 1)) return Status::InvalidArgument("top_p must be in (0, 1]");
+  if (!(o.repetition_penalty > 0) || !std::isfinite(o.repetition_penalty)) {
+    return Status::InvalidArgument("repetition_penalty must be > 0");
+  }
+  if (o.no_repeat_ngram_size < 0) return Status::InvalidArgument("no_repeat_ngram_size must be >= 0");
+  if (!std::isfinite(o.length_penalty)) return Status::InvalidArgument("length_penalty must be finite");
+  for (const std::string& s : o.stop) {
+    if (s.empty()) return Status::InvalidArgument("stop strings must not be empty");
+  }
+  if (tokenizer_ == nullptr) return Status::InvalidArgument("the scheduler needs a tokenizer");
+  if (p.empty()) return Status::InvalidArgument("the prompt has no tokens");
+  const uint32_t n_ctx = model_->context_length();
+  if (p.size() > n_ctx) {
+    return Status::OutOfRange("the prompt has " + std::to_string(p.size()) + " tokens, more than the context length " +
+                              std::to_string(n_ctx));
+  }
+  for (int32_t t : p) {
+    if (t < 0 || t >= n_vocab_) {
+      return Status::InvalidArgument("the prompt holds token " + std::to_string(t) + " outside the vocabulary");
+    }
+  }
+  return Status::OK();
+}
+
+StatusOr<uint64_t> Scheduler::Submit(std::vector<int32_t> prompt, const DecodeOptions& options,
+                                     StreamCallback callback) {
+  CF_RETURN_IF_ERROR(Validate(prompt, options));
+  auto slot = std::make_shared<Slot>();
+  slot->n_prompt = static_cast<int>(prompt.size());
+  slot->history = std::move(prompt);
+  slot->o = options;
+  slot->callback = std::move(callback);
+  slot->rng = Rng(options.seed);
+  const int64_t room = int64_t{model_->context_length()} - slot->n_prompt + 1;
+  slot->max_new = static_cast<int>(std::min<int64_t>(options.max_new_tokens, room));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::Unavailable("the server is shutting down");
+    if (queue_.size() >= max_queue_) {
+      return Status::Unavailable("too many requests are waiting (" + std::to_string(max_queue_) + ")");
+    }
+    slot->id = next_id_++;
+    queue_.push_back(slot);
+    index_[slot->id] = slot;
+  }
+  cv_.notify_all();
+  return slot->id;
+}
+
+void Scheduler::Cancel(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = index_.find(id);
+    if (it == index_.end()) return;
+    it->second->cancel = true;
+  }
+  cv_.notify_all();
+}
+
+SchedulerStats Scheduler::stats() const {
+  SchedulerStats s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    s.queued = queue_.size();
+  }
+  s.live = live_count_.load();
+  s.forward_calls = forward_calls_.load();
+  s.prompt_tokens = prompt_tokens_.load();
+  s.generated_tokens = generated_tokens_.load();
+  s.finished = finished_.load();
+  s.cancelled = cancelled_.load();
+  s.failed = failed_.load();
+  s.kv_blocks_in_use = kv_blocks_.load();
+  return s;
+}
+
+void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status) {
+  if (s.seq >= 0) cache_->Release(s.seq);
+  s.seq = -1;
+  StreamEvent ev;
+  ev.done = true;
+  ev.finish_reason = reason;
+  ev.status = status;
+  ev.prompt_tokens = static_cast<size_t>(s.n_prompt);
+  std::vector<int32_t> gen(s.history.begin() + s.n_prompt, s.history.end());
+  if (!gen.empty() && eos_id_ >= 0 && gen.back() == eos_id_) gen.pop_back();
+  ev.completion_tokens = gen.size();
+  if (reason == "stop" || reason == "length") {
+    ev.text = tokenizer_->Decode(gen);
+    const size_t at = FindStop(ev.text, s.o.stop);
+    if (at != std::string::npos) ev.text.resize(at);
+    if (ev.text.compare(0, s.sent.size(), s.sent) == 0) ev.delta = ev.text.substr(s.sent.size());
+    ++finished_;
+  } else {
+    ev.text = s.sent;
+    if (reason == "cancelled") ++cancelled_; else ++failed_;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    index_.erase(s.id);
+  }
+  s.callback(ev);
+}
+
+void Scheduler::Sample(Slot& s, const float* logits) {
+  const DecodeOptions& o = s.o;
+  const float* scores = logits;
+  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0) {
+    work_.assign(logits, logits + n_vocab_);
+    const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(s.n_prompt);
+    ApplyRepetitionPenalty(work_.data(), n_vocab_, s.history.data() + from, s.history.size() - from,
+                           o.repetition_penalty, &seen_);
+    ApplyNoRepeatNgram(work_.data(), n_vocab_, s.history.data() + from, s.history.size() - from,
+                       o.no_repeat_ngram_size);
+    scores = work_.data();
+  }
+  int32_t token;
+  if (o.temperature > 0) {
+    SamplingParams sp;
+    sp.temperature = o.temperature;
+    sp.top_k = o.top_k;
+    sp.top_p = o.top_p;
+    token = sampler_.Sample(scores, n_vocab_, sp, &s.rng);
+  } else {
+    token = Argmax(scores, n_vocab_);
+  }
+  s.history.push_back(token);
+  ++generated_tokens_;
+
+  const bool eos = eos_id_ >= 0 && token == eos_id_;
+  if (eos) return Finish(s, "stop");
+  std::vector<int32_t> gen(s.history.begin() + s.n_prompt, s.history.end());
+  const std::string text = tokenizer_->Decode(gen);
+  if (!o.stop.empty() && FindStop(text, o.stop) != std::string::npos) return Finish(s, "stop");
+  if (s.generated() >= s.max_new) return Finish(s, "length");
+  const size_t ready = text.size() - HoldBack(text, o.stop);
+  if (ready > s.sent.size() && text.compare(0, s.sent.size(), s.sent) == 0) {
+    StreamEvent ev;
+    ev.delta = text.substr(s.sent.size(), ready - s.sent.size());
+    ev.prompt_tokens = static_cast<size_t>(s.n_prompt);
+    ev.completion_tokens = gen.size();
+    s.sent.append(ev.delta);
+    s.callback(ev);
+  }
+}
+
+void Scheduler::RunBeam(const std::shared_ptr<Slot>& slot) {
+  if (!beam_generator_) {
+    beam_generator_ = std::make_unique<Generator>(model_, tokenizer_, eos_id_, max_batch_);
+  }
+  live_count_ = 1;
+  std::vector<std::vector<int32_t>> prompts{std::vector<int32_t>(slot->history.begin(), slot->history.end())};
+  auto out = beam_generator_->Generate(prompts, slot->o);
+  if (!out.ok()) {
+    Finish(*slot, "error", out.status());
+  } else {
+    const TokenGeneration& g = (*out)[0];
+    const GeneratorStats& st = beam_generator_->stats();
+    forward_calls_ += st.forward_calls;
+    prompt_tokens_ += st.prompt_tokens_computed;
+    generated_tokens_ += st.generated_tokens;
+    slot->history.insert(slot->history.end(), g.tokens.begin(), g.tokens.end());
+    Finish(*slot, g.stopped ? "stop" : "length");
+  }
+  live_count_ = 0;
+}
+
+void Scheduler::Loop() {
+  std::vector<std::shared_ptr<Slot>> live;
+  for (;;) {
+    std::vector<std::shared_ptr<Slot>> dropped;  // cancelled while queued
+    std::shared_ptr<Slot> beam;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !live.empty(); });
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        if ((*it)->cancel) {
+          dropped.push_back(*it);
+          it = queue_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      while (!queue_.empty() && live.size() < max_batch_) {
+        const std::shared_ptr<Slot>& next = queue_.front();
+        if (next->o.num_beams > 1) {
+          if (live.empty()) {
+            beam = next;
+            queue_.pop_front();
+          }
+          break;  // a beam request runs alone
+        }
+        live.push_back(next);
+        queue_.pop_front();
+      }
+      if (stopping_ && queue_.empty() && live.empty() && dropped.empty() && !beam) return;
+    }
+    for (auto& s : dropped) Finish(*s, "cancelled");
+    kv_blocks_ = cache_->blocks_in_use();
+    if (beam) {
+      if (beam->cancel) {
+        Finish(*beam, "cancelled");
+      } else {
+        RunBeam(beam);
+      }
+      continue;
+    }
+    // Cancelled live requests free their slot before the step.
+    for (auto& s : live) {
+      if (s->cancel) Finish(*s, "cancelled");
+    }
+    live.erase(std::remove_if(live.begin(), live.end(), [](const auto& s) { return s->cancel.load(); }),
+               live.end());
+    // Requests with nothing to generate end at once.
+    for (auto& s : live) {
+      if (s->max_new <= 0) Finish(*s, "length");
+    }
+    live.erase(std::remove_if(live.begin(), live.end(), [](const auto& s) { return s->max_new <= 0; }), live.end());
+    live_count_ = live.size();
+    if (!live.empty()) Step(&live);
+    live_count_ = live.size();
+    kv_blocks_ = cache_->blocks_in_use();
+  }
+}
+
+void Scheduler::Step(std::vector<std::shared_ptr<Slot>>* live_ptr) {
+  auto& live = *live_ptr;
+  std::vector<BatchToken> batch;
+  std::vector<Slot*> consumers;
+  size_t decoding = 0;
+  for (auto& sp : live) {
+    Slot& s = *sp;
+    if (!s.decoding) continue;
+    batch.push_back(BatchToken{s.history.back(), s.seq, static_cast<int32_t>(s.history.size()) - 1, true});
+    consumers.push_back(&s);
+    ++decoding;
+  }
+  for (auto& sp : live) {
+    Slot& s = *sp;
+    if (s.decoding) continue;
+    if (batch.size() >= kStepTokens) break;
+    if (s.seq < 0) {
+      s.seq = cache_->NewSequence();
+      s.prefill_pos = 0;
+    }
+    const size_t take = std::min<size_t>(kStepTokens - batch.size(), static_cast<size_t>(s.n_prompt - s.prefill_pos));
+    for (size_t k = 0; k < take; ++k) {
+      const int32_t pos = s.prefill_pos + static_cast<int32_t>(k);
+      batch.push_back(BatchToken{s.history[pos], s.seq, pos, pos == s.n_prompt - 1});
+    }
+    s.prefill_pos += static_cast<int>(take);
+    prompt_tokens_ += take;
+    if (s.prefill_pos == s.n_prompt) consumers.push_back(&s);
+  }
+  if (batch.empty()) return;
+  std::vector<float> logits;
+  Status st = model_->Forward(batch, cache_.get(), &logits);
+  ++forward_calls_;
+  if (step_observer_) step_observer_(consumers.size(), batch.size());
+  if (!st.ok()) {
+    // The batch failed as a whole: every request in it ends with the error.
+    for (auto& sp : live) Finish(*sp, "error", st);
+    live.clear();
+    return;
+  }
+  for (size_t i = 0; i < consumers.size(); ++i) {
+    Slot& s = *consumers[i];
+    s.decoding = true;
+    Sample(s, logits.data() + i * static_cast<size_t>(n_vocab_));
+  }
+  live.erase(std::remove_if(live.begin(), live.end(), [](const auto& s) { return s->seq < 0 && s->decoding; }),
+             live.end());
+}
+
+}  // namespace capsfusion::engine
