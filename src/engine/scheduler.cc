@@ -56,6 +56,7 @@ struct Scheduler::Slot {
   int prefill_pos = 0;
   bool decoding = false;
   Rng rng;
+  int32_t eos = -1;  // the end-of-sequence token of this request (-1: none)
   std::string sent;  // text given to the callback so far
 
   int generated() const { return static_cast<int>(history.size()) - n_prompt; }
@@ -118,14 +119,16 @@ Status Scheduler::Validate(const std::vector<int32_t>& p, const DecodeOptions& o
 }
 
 StatusOr<uint64_t> Scheduler::Submit(std::vector<int32_t> prompt, const DecodeOptions& options,
-                                     StreamCallback callback) {
+                                     StreamCallback callback, bool ignore_eos) {
   CF_RETURN_IF_ERROR(Validate(prompt, options));
+  if (ignore_eos && options.num_beams > 1) return Status::InvalidArgument("ignore_eos does not work with beam search");
   auto slot = std::make_shared<Slot>();
   slot->n_prompt = static_cast<int>(prompt.size());
   slot->history = std::move(prompt);
   slot->o = options;
   slot->callback = std::move(callback);
   slot->rng = Rng(options.seed);
+  slot->eos = ignore_eos ? -1 : eos_id_;
   const int64_t room = int64_t{model_->context_length()} - slot->n_prompt + 1;
   slot->max_new = static_cast<int>(std::min<int64_t>(options.max_new_tokens, room));
   {
@@ -178,7 +181,7 @@ void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status)
   ev.status = status;
   ev.prompt_tokens = static_cast<size_t>(s.n_prompt);
   std::vector<int32_t> gen(s.history.begin() + s.n_prompt, s.history.end());
-  if (!gen.empty() && eos_id_ >= 0 && gen.back() == eos_id_) gen.pop_back();
+  if (!gen.empty() && s.eos >= 0 && gen.back() == s.eos) gen.pop_back();
   ev.completion_tokens = gen.size();
   if (reason == "stop" || reason == "length") {
     ev.text = tokenizer_->Decode(gen);
@@ -222,7 +225,7 @@ void Scheduler::Sample(Slot& s, const float* logits) {
   s.history.push_back(token);
   ++generated_tokens_;
 
-  const bool eos = eos_id_ >= 0 && token == eos_id_;
+  const bool eos = s.eos >= 0 && token == s.eos;
   if (eos) return Finish(s, "stop");
   std::vector<int32_t> gen(s.history.begin() + s.n_prompt, s.history.end());
   const std::string text = tokenizer_->Decode(gen);

@@ -87,8 +87,11 @@ class Scheduler {
   //! Checks the request (the rules of Generator::Generate) and queues it;
   //! returns its id. Unavailable when max_queue requests are waiting or the
   //! scheduler is stopping. The callback is called on the worker thread, the
-  //! last time with done = true (also after Cancel).
-  StatusOr<uint64_t> Submit(std::vector<int32_t> prompt, const DecodeOptions& options, StreamCallback callback);
+  //! last time with done = true (also after Cancel). With `ignore_eos` the
+  //! end-of-sequence token is an ordinary token (fixed-length outputs for
+  //! benchmarks; not with beam search).
+  StatusOr<uint64_t> Submit(std::vector<int32_t> prompt, const DecodeOptions& options, StreamCallback callback,
+                            bool ignore_eos = false);
   //! Ends a request before its next step (no effect when already finished).
   void Cancel(uint64_t id);
   //! Cancels every request, ends the worker thread; Submit fails afterwards.

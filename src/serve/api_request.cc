@@ -310,6 +310,10 @@ std::optional<ApiError> ParseApiRequest(std::string_view body, bool chat, const 
   if (auto e = GetNumber(j, "length_penalty", -10, 10, &d)) return e;
   g.length_penalty = static_cast<float>(d);
   if (auto e = GetBool(j, "penalize_prompt", &g.penalize_prompt)) return e;
+  if (auto e = GetBool(j, "ignore_eos", &r.ignore_eos)) return e;
+  if (r.ignore_eos && g.num_beams > 1) {
+    return Bad("ignore_eos", "ignore_eos does not work with beam search (num_beams > 1)", "unsupported_parameter");
+  }
   if (g.num_beams > 1) {
     if (r.stream) return Bad("num_beams", "beam search (num_beams > 1) cannot stream", "unsupported_parameter");
     g.temperature = 0;  // beam search is deterministic

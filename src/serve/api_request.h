@@ -40,6 +40,7 @@ struct ApiRequest {
   bool max_tokens_given = false;
   GenerateOptions gen;         //!< max_new_tokens is set only when max_tokens_given
   bool seed_given = false;
+  bool ignore_eos = false;     //!< extension: generate exactly max_tokens tokens
 };
 
 struct RequestLimits {

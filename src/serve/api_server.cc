@@ -227,7 +227,8 @@ struct ApiServer::Impl {
       channel->Push(e);
     };
     ++inflight;
-    auto submitted = scheduler->Submit(std::move(tokens), engine::ToDecodeOptions(ar.gen), on_event);
+    auto submitted = scheduler->Submit(std::move(tokens), engine::ToDecodeOptions(ar.gen), on_event,
+                                       ar.ignore_eos);
     if (!submitted.ok()) {
       --inflight;
       if (submitted.status().code() == Status::Code::kUnavailable) {
