@@ -2,6 +2,8 @@
 #include "capsfusion/api_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -357,6 +359,12 @@ void ApiServer::Impl::Routes() {
   server.set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+    // A connection is handed over only once its first bytes have arrived (or
+    // after idle_timeout_s): idle connections wait in the kernel and hold no
+    // thread. (The library polls an accepted connection every 10 ms while it
+    // waits for a request; thousands of those would take the CPUs.)
+    int defer = options.idle_timeout_s;
+    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, reinterpret_cast<const void*>(&defer), sizeof defer);
     listen_fd = sock;
   });
   server.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
