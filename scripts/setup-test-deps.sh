@@ -2,8 +2,9 @@
 # Installs the test-only dependencies: Debian's chromium (the browser tests of
 # the stats report and the viewer drive it headless) and, into ./node_modules,
 # the npm packages of package.json: DuckDB (@duckdb/node-api), the independent
-# Parquet implementation the Parquet tests compare against, and playwright-core
-# (drives /usr/bin/chromium; it never downloads a browser of its own).
+# Parquet implementation the Parquet tests compare against, playwright-core
+# (drives /usr/bin/chromium; it never downloads a browser of its own), and
+# openai, the independent client of the `capsfusion serve` tests.
 # Quiet and quick when everything is there. Without npm or chromium it says so
 # and the tests that need them skip.
 set -euo pipefail
@@ -22,7 +23,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-if [ -f node_modules/@duckdb/node-api/package.json ] && [ -f node_modules/playwright-core/package.json ]; then
+if [ -f node_modules/@duckdb/node-api/package.json ] && [ -f node_modules/playwright-core/package.json ] &&
+  [ -f node_modules/openai/package.json ]; then
   exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
