@@ -283,6 +283,25 @@ TEST_F(ServeHostileTest, ClientLeavingMidStreamFreesItsSlot) {
   ExpectAlive(port);
 }
 
+TEST_F(ServeHostileTest, RequestsPastTheTimeoutAreCancelled) {
+  ServerOptions o;
+  o.request_timeout_s = 0.3;
+  auto server = Start(o, "slow.gguf");
+  const int port = server->port();
+  const std::string body = R"({"prompt": "a dog", "max_tokens": 2000, "ignore_eos": true)";
+  RawResponse whole = RawRequest(port, PostText(port, "/v1/completions", body + "}"));
+  ExpectError(whole, 504, "timeout", "non-streamed request past its timeout");
+  RawResponse streamed = RawRequest(port, PostText(port, "/v1/completions", body + R"(, "stream": true})"));
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_NE(streamed.body.find(R"("code":"timeout")"), std::string::npos) << streamed.body.substr(0, 300);
+  EXPECT_EQ(streamed.body.find("[DONE]"), std::string::npos);
+  std::string m;
+  ASSERT_TRUE(WaitMetrics(port, [](const std::string& s) {
+    return testing::MetricValue(s, "capsfusion_requests_cancelled_total") == 2 &&
+           testing::MetricValue(s, "capsfusion_active_sequences") == 0;
+  }, &m)) << m;
+}
+
 TEST_F(ServeHostileTest, ThousandsOfIdleConnectionsDoNotBlockARequest) {
   struct rlimit rl {};
   getrlimit(RLIMIT_NOFILE, &rl);

@@ -134,8 +134,10 @@ StatusOr<uint64_t> Scheduler::Submit(std::vector<int32_t> prompt, const DecodeOp
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return Status::Unavailable("the server is shutting down");
-    if (queue_.size() >= max_queue_) {
-      return Status::Unavailable("too many requests are waiting (" + std::to_string(max_queue_) + ")");
+    // At most max_batch running and max_queue waiting.
+    if (queue_.size() + live_count_ >= max_batch_ + max_queue_) {
+      return Status::Unavailable("too many requests: " + std::to_string(max_batch_) + " running and " +
+                                 std::to_string(max_queue_) + " waiting");
     }
     slot->id = next_id_++;
     queue_.push_back(slot);
@@ -290,6 +292,7 @@ void Scheduler::Loop() {
         }
         live.push_back(next);
         queue_.pop_front();
+        live_count_ = live.size();
       }
       if (stopping_ && queue_.empty() && live.empty() && dropped.empty() && !beam) return;
     }

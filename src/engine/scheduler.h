@@ -71,7 +71,7 @@ class Scheduler {
  public:
   //! `model` and `tokenizer` must outlive the scheduler. At most `max_batch`
   //! requests decode together (a beam request runs alone); at most `max_queue`
-  //! wait for a slot.
+  //! more wait for a slot.
   Scheduler(LanguageModel* model, const Tokenizer* tokenizer, int32_t eos_id, size_t max_batch, size_t max_queue);
   //! Stop().
   ~Scheduler();
@@ -85,8 +85,8 @@ class Scheduler {
   }
 
   //! Checks the request (the rules of Generator::Generate) and queues it;
-  //! returns its id. Unavailable when max_queue requests are waiting or the
-  //! scheduler is stopping. The callback is called on the worker thread, the
+  //! returns its id. Unavailable when max_batch requests run and max_queue
+  //! wait, or the scheduler is stopping. The callback is called on the worker thread, the
   //! last time with done = true (also after Cancel). With `ignore_eos` the
   //! end-of-sequence token is an ordinary token (fixed-length outputs for
   //! benchmarks; not with beam search).
