@@ -168,6 +168,10 @@ TEST_F(ServeApiTest, FusionRequestsGetTheFusionPrompt) {
                 {{"messages", {{{"role", "user"}, {"content", PromptTemplate::Paper().Fill(raw, synthetic)}}}},
                  {"max_tokens", 16}, {"temperature", 0}});
   EXPECT_EQ(b["choices"][0]["message"]["content"], want);
+  // The paper's prompt as a completion prompt: this model has a template of its own, which is used.
+  json p = Post(c, "/v1/completions", {{"prompt", PromptTemplate::Paper().Fill(raw, synthetic)}, {"max_tokens", 16},
+                                       {"temperature", 0}});
+  EXPECT_EQ(p["choices"][0]["text"], want);
   json d = Post(c, "/v1/chat/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"temperature", 0}});
   EXPECT_EQ(d["choices"][0]["message"]["content"], want);
   // Beam search through the extension field.

@@ -46,6 +46,7 @@ ApiError MakeError(int status, const std::string& type, const std::string& code,
 
 void SendError(httplib::Response& res, const ApiError& e) {
   res.status = e.status;
+  if (e.status == 429 || e.status == 503) res.set_header("Retry-After", "1");
   res.set_content(serve::ErrorJson(e), "application/json");
 }
 
@@ -93,6 +94,7 @@ struct ApiServer::Impl {
   std::unique_ptr<engine::LoadedModel> model;
   std::unique_ptr<engine::Scheduler> scheduler;
   PromptTemplate fusion_template;
+  bool model_has_template = false;
   serve::ServeMetrics metrics;
   serve::RequestLimits limits;
   httplib::Server server;
@@ -154,6 +156,9 @@ struct ApiServer::Impl {
       synthetic = ar.synthetic;
     } else if (ar.chat) {
       fusion = serve::ChatIsFusion(ar.messages, &raw, &synthetic);
+    } else if (model_has_template) {
+      // The paper's prompt sent to a model trained on a template of its own.
+      fusion = serve::ParseFusionPrompt(ar.prompt, &raw, &synthetic);
     }
     if (fusion) {
       auto built = BuildPrompt(fusion_template, raw, synthetic, *model->tokenizer, PromptOptions{});
@@ -491,6 +496,7 @@ StatusOr<std::unique_ptr<ApiServer>> ApiServer::Open(const ServerOptions& option
     impl->model_id = base;
   }
   const ModelInfo& info = impl->model->info;
+  impl->model_has_template = !info.prompt_template.empty();
   impl->fusion_template = info.prompt_template.empty() ? PromptTemplate::Paper()
                                                         : PromptTemplate{"model:" + impl->model_id, info.prompt_template};
   impl->limits.max_tokens = options.max_tokens_limit;
