@@ -302,6 +302,30 @@ TEST_F(ServeHostileTest, RequestsPastTheTimeoutAreCancelled) {
   }, &m)) << m;
 }
 
+TEST_F(ServeHostileTest, DrainFinishesAWholeRequestInFlightAndRefusesNewOnes) {
+  auto server = Start(ServerOptions(), "slow.gguf");
+  const int port = server->port();
+  RawResponse r;
+  std::thread client([&] {
+    r = RawRequest(port, PostText(port, "/v1/completions", R"({"prompt": "a dog", "max_tokens": 150, "ignore_eos": true})"),
+                   120);
+  });
+  std::string m;
+  ASSERT_TRUE(WaitMetrics(port, [](const std::string& s) {
+    return testing::MetricValue(s, "capsfusion_active_sequences") == 1;
+  }, &m)) << m;
+  const auto t0 = std::chrono::steady_clock::now();
+  server->DrainAndJoin();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  client.join();
+  EXPECT_EQ(r.status, 200) << r.body;
+  json j = json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.body;
+  EXPECT_EQ(j["usage"]["completion_tokens"], 150);
+  EXPECT_EQ(testing::ConnectLoopback(port), -1) << "still accepting after the drain";
+  EXPECT_LT(s, 30.0);
+}
+
 TEST_F(ServeHostileTest, ThousandsOfIdleConnectionsDoNotBlockARequest) {
   struct rlimit rl {};
   getrlimit(RLIMIT_NOFILE, &rl);

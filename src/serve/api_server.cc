@@ -539,7 +539,7 @@ const ModelInfo& ApiServer::model_info() const { return impl_->model->info; }
 
 Status ApiServer::Serve() {
   if (impl_->port < 0) CF_RETURN_IF_ERROR(Bind());
-  const bool ok = impl_->server.listen_after_bind();
+  const bool ok = impl_->draining ? true : impl_->server.listen_after_bind();
   {
     std::lock_guard<std::mutex> lock(impl_->drain_mu);
     impl_->served = true;
@@ -552,15 +552,22 @@ Status ApiServer::Serve() {
 void ApiServer::Drain() {
   Impl& m = *impl_;
   if (m.draining.exchange(true)) return;
+  m.server.stop();
   m.drain_timer = std::thread([&m] {
+    const Clock::time_point limit =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m.options.shutdown_timeout_s));
     std::unique_lock<std::mutex> lock(m.drain_mu);
-    const auto limit = std::chrono::duration<double>(m.options.shutdown_timeout_s);
-    if (!m.drain_cv.wait_for(lock, limit, [&] { return m.served; })) {
-      lock.unlock();
-      m.scheduler->Stop();  // cancels what still runs; its requests answer 503
+    while (!m.served) {
+      if (Clock::now() >= limit) {
+        lock.unlock();
+        m.scheduler->Stop();  // cancels what still runs; its requests answer 503
+        return;
+      }
+      m.drain_cv.wait_for(lock, std::chrono::milliseconds(100));
+      // Again, in case the server had not started listening at the first stop.
+      if (!m.served) m.server.stop();
     }
   });
-  m.server.stop();
 }
 
 void ApiServer::Stop() {
