@@ -361,6 +361,29 @@ TEST_F(ServeHostileTest, ThousandsOfIdleConnectionsDoNotBlockARequest) {
   std::printf("[ info ] %zu idle connections; a request took %.3f s\n", n, s);
 }
 
+TEST_F(ServeHostileTest, CliErrorsAreOneLineAndExitOne) {
+  const std::string cli = testing::BinaryDir() + "/capsfusion";
+  struct stat st {};
+  if (stat(cli.c_str(), &st) != 0) GTEST_SKIP() << "build/capsfusion is not built";
+  std::string out;
+  EXPECT_EQ(testing::RunCommand(cli + " serve --model " + dir_->File("missing.gguf") + " 2>&1", &out), 1);
+  EXPECT_NE(out.find("capsfusion serve: error:"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing.gguf"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand("env -u CAPSFUSION_NO_KEY " + cli + " serve --model " + Model("tiny.gguf") +
+                                    " --api-key-env CAPSFUSION_NO_KEY 2>&1",
+                                &out),
+            1);
+  EXPECT_NE(out.find("CAPSFUSION_NO_KEY"), std::string::npos) << out;
+  // The port is taken.
+  auto server = Start(ServerOptions());
+  EXPECT_EQ(testing::RunCommand(cli + " serve --model " + Model("tiny.gguf") + " --port " +
+                                    std::to_string(server->port()) + " 2>&1",
+                                &out),
+            1);
+  EXPECT_NE(out.find("cannot listen"), std::string::npos) << out;
+  EXPECT_EQ(testing::RunCommand(cli + " serve --model " + Model("tiny.gguf") + " --port 70000 2>&1", &out), 2);
+}
+
 TEST_F(ServeHostileTest, SigtermLetsTheRunningRequestFinishThenExitsZero) {
   const std::string cli = testing::BinaryDir() + "/capsfusion";
   struct stat st {};
