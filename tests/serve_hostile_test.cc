@@ -307,7 +307,7 @@ TEST_F(ServeHostileTest, DrainFinishesAWholeRequestInFlightAndRefusesNewOnes) {
   const int port = server->port();
   RawResponse r;
   std::thread client([&] {
-    r = RawRequest(port, PostText(port, "/v1/completions", R"({"prompt": "a dog", "max_tokens": 150, "ignore_eos": true})"),
+    r = RawRequest(port, PostText(port, "/v1/completions", R"({"prompt": "a dog", "max_tokens": 1000, "ignore_eos": true})"),
                    120);
   });
   std::string m;
@@ -321,7 +321,7 @@ TEST_F(ServeHostileTest, DrainFinishesAWholeRequestInFlightAndRefusesNewOnes) {
   EXPECT_EQ(r.status, 200) << r.body;
   json j = json::parse(r.body, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.body;
-  EXPECT_EQ(j["usage"]["completion_tokens"], 150);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 1000);
   EXPECT_EQ(testing::ConnectLoopback(port), -1) << "still accepting after the drain";
   EXPECT_LT(s, 30.0);
 }
@@ -414,7 +414,7 @@ TEST_F(ServeHostileTest, SigtermLetsTheRunningRequestFinishThenExitsZero) {
   const int fd = testing::ConnectLoopback(port);
   ASSERT_GE(fd, 0);
   testing::SendAll(fd, PostText(port, "/v1/completions",
-                                R"({"prompt": "a dog", "max_tokens": 300, "ignore_eos": true, "stream": true,
+                                R"({"prompt": "a dog", "max_tokens": 1000, "ignore_eos": true, "stream": true,
                                     "stream_options": {"include_usage": true}})"));
   std::string seen;
   ASSERT_TRUE(ReadFirstChunk(fd, &seen));
@@ -442,7 +442,7 @@ TEST_F(ServeHostileTest, SigtermLetsTheRunningRequestFinishThenExitsZero) {
   }
   close(fd);
   EXPECT_NE(seen.find("\"finish_reason\":\"length\""), std::string::npos);
-  EXPECT_NE(seen.find("\"completion_tokens\":300"), std::string::npos);
+  EXPECT_NE(seen.find("\"completion_tokens\":1000"), std::string::npos);
   EXPECT_NE(seen.find("data: [DONE]"), std::string::npos);
   int status = 0;
   for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; ++i) {

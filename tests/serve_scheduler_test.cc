@@ -127,6 +127,35 @@ TEST_F(SchedulerTest, StaggeredRequestsMatchGenerateAlone) {
   EXPECT_EQ(st.kv_blocks_in_use, 0u);
 }
 
+TEST_F(SchedulerTest, SharedPromptPrefixesAreComputedOnceAndChangeNothing) {
+  Scheduler sched(loaded_->lm.get(), loaded_->tokenizer.get(), loaded_->tokenizer->eos_id(), 3, 64);
+  const std::string instruction = "Sentence 1: a photo of the big white dog and the small black cat on a red sofa. ";
+  const std::vector<std::string> tails = {"New image", "two cats", "the man", "a woman sitting", "1, 2", "photo"};
+  GenerateOptions o;
+  o.max_new_tokens = 10;
+  std::vector<std::unique_ptr<Collector>> got;
+  size_t prompt_tokens = 0;
+  for (size_t i = 0; i < tails.size(); ++i) {
+    got.push_back(std::make_unique<Collector>());
+    const auto tokens = Tokens(instruction + tails[i]);
+    prompt_tokens += tokens.size();
+    ASSERT_TRUE(sched.Submit(tokens, ToDecodeOptions(o), got.back()->Callback()).ok());
+    if (i % 2 == 1) got[i]->WaitDone();
+  }
+  for (size_t i = 0; i < tails.size(); ++i) {
+    got[i]->WaitDone();
+    auto want = reference_->Generate({instruction + tails[i]}, o);
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(got[i]->last.text, (*want)[0].text) << tails[i];
+    EXPECT_EQ(got[i]->last.finish_reason, (*want)[0].finish_reason) << tails[i];
+  }
+  const SchedulerStats st = sched.stats();
+  const size_t instruction_tokens = Tokens(instruction).size();
+  EXPECT_GE(st.prefix_tokens_reused, (tails.size() - 3) * (instruction_tokens - 2));
+  EXPECT_EQ(st.prompt_tokens + st.prefix_tokens_reused, prompt_tokens);
+  EXPECT_EQ(st.kv_blocks_in_use, 0u);
+}
+
 TEST_F(SchedulerTest, StopStringsAreHeldBackAndCut) {
   // Find a greedy continuation, then stop on a piece of it.
   GenerateOptions o;

@@ -42,6 +42,16 @@ size_t HoldBack(const std::string& text, const std::vector<std::string>& stops) 
   return hold;
 }
 
+//! Shorter common prefixes are computed again rather than shared.
+constexpr size_t kMinSharedPrefix = 8;
+
+size_t CommonPrefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b, size_t limit) {
+  const size_t n = std::min({a.size(), b.size(), limit});
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 }  // namespace
 
 struct Scheduler::Slot {
@@ -171,6 +181,7 @@ SchedulerStats Scheduler::stats() const {
   s.cancelled = cancelled_.load();
   s.failed = failed_.load();
   s.kv_blocks_in_use = kv_blocks_.load();
+  s.prefix_tokens_reused = prefix_tokens_reused_.load();
   return s;
 }
 
@@ -265,6 +276,12 @@ void Scheduler::RunBeam(const std::shared_ptr<Slot>& slot) {
   live_count_ = 0;
 }
 
+void Scheduler::UpdateBlockCount() {
+  const size_t cached = cached_seq_ >= 0 ? cache_->blocks(cached_seq_).size() : 0;
+  const size_t used = cache_->blocks_in_use();
+  kv_blocks_ = used > cached ? used - cached : 0;
+}
+
 void Scheduler::Loop() {
   std::vector<std::shared_ptr<Slot>> live;
   for (;;) {
@@ -297,7 +314,7 @@ void Scheduler::Loop() {
       if (stopping_ && queue_.empty() && live.empty() && dropped.empty() && !beam) return;
     }
     for (auto& s : dropped) Finish(*s, "cancelled");
-    kv_blocks_ = cache_->blocks_in_use();
+    UpdateBlockCount();
     if (beam) {
       if (beam->cancel) {
         Finish(*beam, "cancelled");
@@ -320,7 +337,7 @@ void Scheduler::Loop() {
     live_count_ = live.size();
     if (!live.empty()) Step(&live);
     live_count_ = live.size();
-    kv_blocks_ = cache_->blocks_in_use();
+    UpdateBlockCount();
   }
 }
 
@@ -341,8 +358,18 @@ void Scheduler::Step(std::vector<std::shared_ptr<Slot>>* live_ptr) {
     if (s.decoding) continue;
     if (batch.size() >= kStepTokens) break;
     if (s.seq < 0) {
-      s.seq = cache_->NewSequence();
-      s.prefill_pos = 0;
+      // Start from the cached prompt of an earlier request when they share a
+      // prefix (an instruction in front of every prompt): its cache blocks are
+      // shared, not computed again. Every prompt keeps its last token to compute.
+      const size_t common = cached_seq_ >= 0 ? CommonPrefix(cached_tokens_, s.history, s.n_prompt - 1) : 0;
+      if (common >= kMinSharedPrefix) {
+        s.seq = cache_->Fork(cached_seq_, static_cast<int>(common));
+        s.prefill_pos = static_cast<int>(common);
+        prefix_tokens_reused_ += common;
+      } else {
+        s.seq = cache_->NewSequence();
+        s.prefill_pos = 0;
+      }
     }
     const size_t take = std::min<size_t>(kStepTokens - batch.size(), static_cast<size_t>(s.n_prompt - s.prefill_pos));
     for (size_t k = 0; k < take; ++k) {
@@ -366,6 +393,12 @@ void Scheduler::Step(std::vector<std::shared_ptr<Slot>>* live_ptr) {
   }
   for (size_t i = 0; i < consumers.size(); ++i) {
     Slot& s = *consumers[i];
+    if (!s.decoding && s.n_prompt - 1 >= static_cast<int>(kMinSharedPrefix)) {
+      // The prompt just computed becomes the cached prefix for later requests.
+      if (cached_seq_ >= 0) cache_->Release(cached_seq_);
+      cached_seq_ = cache_->Fork(s.seq, s.n_prompt - 1);
+      cached_tokens_.assign(s.history.begin(), s.history.begin() + (s.n_prompt - 1));
+    }
     s.decoding = true;
     Sample(s, logits.data() + i * static_cast<size_t>(n_vocab_));
   }

@@ -12,6 +12,13 @@
 // went away, a timeout) frees the request's slot and cache blocks before the
 // next step.
 //
+// Prefix sharing: the prompt of the request prefilled last stays in the
+// cache (all but its last token); a new request that starts with the same
+// tokens (at least 8) forks those cache blocks and computes only the rest. A
+// fixed instruction in front of every prompt is therefore computed about once.
+// Outputs do not change: a token's keys and values depend only on the tokens
+// before it.
+//
 // Per request: greedy or sampling (temperature, top_k, top_p, seed: the random
 // stream is seeded with `seed`, as Generator seeds prompt 0, so a request gives
 // what Model::Generate gives for that prompt alone), repetition penalty,
@@ -64,7 +71,8 @@ struct SchedulerStats {
   uint64_t finished = 0;         //!< requests ended by stop or length
   uint64_t cancelled = 0;
   uint64_t failed = 0;
-  size_t kv_blocks_in_use = 0;   //!< cache blocks held (0 when idle)
+  size_t kv_blocks_in_use = 0;   //!< cache blocks held by requests, beyond the cached prefix (0 when idle)
+  uint64_t prefix_tokens_reused = 0;  //!< prompt tokens taken from the cached prefix instead of computed
 };
 
 class Scheduler {
@@ -107,6 +115,7 @@ class Scheduler {
   void RunBeam(const std::shared_ptr<Slot>& slot);
   void Sample(Slot& s, const float* logits);
   void Finish(Slot& s, const std::string& reason, const Status& status = Status::OK());
+  void UpdateBlockCount();
 
   LanguageModel* model_;
   const Tokenizer* tokenizer_;
@@ -129,6 +138,11 @@ class Scheduler {
   std::deque<std::shared_ptr<Slot>> queue_;
   std::unordered_map<uint64_t, std::shared_ptr<Slot>> index_;  // queued and live requests
   std::atomic<size_t> live_count_{0}, kv_blocks_{0};
+  std::atomic<uint64_t> prefix_tokens_reused_{0};
+  // The prompt (all but its last token) of the request prefilled last, kept
+  // in the cache for the next requests that start the same way (worker thread).
+  int cached_seq_ = -1;
+  std::vector<int32_t> cached_tokens_;
   std::atomic<uint64_t> forward_calls_{0}, prompt_tokens_{0}, generated_tokens_{0}, finished_{0}, cancelled_{0},
       failed_{0};
   std::thread worker_;

@@ -146,6 +146,7 @@ struct ApiServer::Impl {
     g.active_sequences = static_cast<double>(s.live);
     g.http_inflight = inflight.load();
     g.forward_steps = static_cast<double>(s.forward_calls);
+    g.prefix_tokens_reused = static_cast<double>(s.prefix_tokens_reused);
     return g;
   }
 

@@ -94,6 +94,9 @@ std::string ServeMetrics::Render(const GaugeValues& g) const {
   Header(&out, "capsfusion_requests_cancelled_total", "counter",
          "Generation requests ended early (client gone, timeout, shutdown).");
   Sample(&out, "capsfusion_requests_cancelled_total", static_cast<double>(cancelled_.load()));
+  Header(&out, "capsfusion_prompt_tokens_cached_total", "counter",
+         "Prompt tokens taken from the cached prefix of an earlier request instead of computed.");
+  Sample(&out, "capsfusion_prompt_tokens_cached_total", g.prefix_tokens_reused);
   Header(&out, "capsfusion_forward_steps_total", "counter", "Forward steps of the engine.");
   Sample(&out, "capsfusion_forward_steps_total", g.forward_steps);
   Header(&out, "capsfusion_queue_depth", "gauge", "Generation requests waiting for a batch slot.");

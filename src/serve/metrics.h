@@ -36,6 +36,7 @@ struct GaugeValues {
   double active_sequences = 0;  //!< requests in the running batch
   double http_inflight = 0;     //!< generation requests being answered
   double forward_steps = 0;     //!< engine forward steps so far (a counter)
+  double prefix_tokens_reused = 0;  //!< prompt tokens taken from the cached prefix (a counter)
 };
 
 class ServeMetrics {
