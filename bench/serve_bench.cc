@@ -9,13 +9,17 @@
 // The server runs in this process on a loopback port (the real ApiServer:
 // HTTP, JSON, scheduler); C client threads each send one request after the
 // other (keep-alive) for --seconds. Per row: requests/s, p50 and p99 latency
-// of a request, and the aggregate generated tokens/s. The last line is the
-// engine's own batched figure in the same run: Model::Generate of 32 prompts
-// at once (the same prompts and settings, greedy), new tokens/s, and each
-// row's tokens/s as a share of it. Without a model file the bench writes a
+// of a request, and the aggregate generated tokens/s; then the engine's own
+// batched figure, measured right after the row in the same process:
+// Model::Generate of 32 prompts at once (the same kind of prompts and
+// settings, greedy), new tokens/s, and the row's tokens/s as a share of it.
+// Both are also given per CPU second of this process (server, engine and
+// client threads together): on a shared machine, where the CPU time a process
+// gets changes from second to second, that figure moves less. Without a model file the bench writes a
 // random LLaMA (4 layers, width 256, vocabulary 4000): its outputs are noise,
 // its speed is that of a small real model.
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -59,10 +63,18 @@ double Percentile(std::vector<double> v, double p) {
   return v[k];
 }
 
+// CPU seconds this process has used (all threads: server, engine, clients).
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 struct Row {
   int clients = 0;
   size_t requests = 0, errors = 0;
-  double seconds = 0, p50 = 0, p99 = 0;
+  double seconds = 0, cpu_seconds = 0, p50 = 0, p99 = 0;
   uint64_t tokens = 0;
 };
 
@@ -73,6 +85,7 @@ Row Load(int port, int clients, double seconds, int max_tokens, bool stream) {
   std::vector<uint64_t> tokens(clients, 0);
   std::vector<size_t> errors(clients, 0);
   std::atomic<size_t> next{0};
+  const double cpu0 = CpuSeconds();
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> threads;
@@ -104,6 +117,7 @@ Row Load(int port, int clients, double seconds, int max_tokens, bool stream) {
   }
   for (auto& t : threads) t.join();
   row.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  row.cpu_seconds = CpuSeconds() - cpu0;
   std::vector<double> all;
   for (int c = 0; c < clients; ++c) {
     all.insert(all.end(), latencies[c].begin(), latencies[c].end());
@@ -114,6 +128,16 @@ Row Load(int port, int clients, double seconds, int max_tokens, bool stream) {
   row.p50 = Percentile(all, 0.50);
   row.p99 = Percentile(all, 0.99);
   return row;
+}
+
+// The 1-minute load average (other processes on a shared machine).
+double LoadAverage() {
+  double v = -1;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &v) != 1) v = -1;
+    std::fclose(f);
+  }
+  return v;
 }
 
 std::vector<int> ParseList(const char* s) {
@@ -194,49 +218,65 @@ int main(int argc, char** argv) {
   if (!(*server)->Bind().ok()) return 1;
   std::thread serving([&] { (void)(*server)->Serve(); });
   const int port = (*server)->port();
-  std::printf("engine threads: %d, max_tokens %d, %s, %.0f s per row, max batch %zu\n\n", threads, max_tokens,
-              stream ? "streamed" : "whole responses", seconds, so.max_batch);
+  std::printf("engine threads: %d, max_tokens %d, %s, %.0f s per row, max batch %zu; load average %.2f\n\n",
+              threads, max_tokens, stream ? "streamed" : "whole responses", seconds, so.max_batch, LoadAverage());
   Load(port, 1, 0.5, max_tokens, stream);  // warm-up
 
-  std::vector<Row> rows;
-  for (int c : levels) rows.push_back(Load(port, c, seconds, max_tokens, stream));
-  (*server)->Stop();
-  serving.join();
-  server->reset();
-
-  // The engine's own batched figure, same run: 32 prompts in one Generate call.
+  // The engine's own batched figure, measured right after each row (the
+  // machine is shared: adjacent measurements compare best): 32 prompts in one
+  // Generate call, the same settings, no prefix sharing (the prompts share little).
   capsfusion::ModelOptions mo;
   mo.threads = threads;
   mo.hash_file = false;
   mo.max_batch = 32;
   auto m = capsfusion::Model::Load(model, mo);
-  if (!m.ok()) return 1;
+  if (!m.ok()) {
+    std::fprintf(stderr, "serve_bench: %s\n", m.status().ToString().c_str());
+    return 1;
+  }
   std::vector<std::string> prompts;
   for (size_t i = 0; i < 32; ++i) prompts.push_back(Prompt(1000 + i));
   capsfusion::GenerateOptions go;
   go.max_new_tokens = max_tokens;
-  go.share_prefix = false;  // the server does not share prefixes either
-  uint64_t engine_tokens = 0;
-  const Clock::time_point e0 = Clock::now();
-  double engine_s = 0;
-  do {
-    auto out = (*m)->Generate(prompts, go);
-    if (!out.ok()) return 1;
-    for (const auto& g : *out) engine_tokens += g.tokens.size();
-    engine_s = std::chrono::duration<double>(Clock::now() - e0).count();
-  } while (engine_s < std::min(seconds, 3.0));
-  const double engine_tps = static_cast<double>(engine_tokens) / engine_s;
+  go.share_prefix = false;
+  // New tokens per wall second and per CPU second of this process.
+  auto engine_rate = [&](double* per_cpu) -> double {
+    uint64_t tokens = 0;
+    const double c0 = CpuSeconds();
+    const Clock::time_point e0 = Clock::now();
+    double s = 0;
+    do {
+      auto out = (*m)->Generate(prompts, go);
+      if (!out.ok()) return 0;
+      for (const auto& g : *out) tokens += g.tokens.size();
+      s = std::chrono::duration<double>(Clock::now() - e0).count();
+    } while (s < std::min(seconds, 3.0));
+    *per_cpu = static_cast<double>(tokens) / std::max(1e-9, CpuSeconds() - c0);
+    return static_cast<double>(tokens) / s;
+  };
 
-  std::printf("%8s %9s %7s %9s %9s %9s %12s %10s\n", "clients", "requests", "errors", "req/s", "p50 ms", "p99 ms",
-              "tokens/s", "vs engine");
-  for (const Row& r : rows) {
+  std::printf("%7s %8s %6s %8s %8s %8s %9s %9s %9s %9s %8s %8s\n", "clients", "requests", "errors", "req/s", "p50 ms",
+              "p99 ms", "tok/s", "tok/cpu-s", "eng tok/s", "eng/cpu-s", "vs eng", "vs eng");
+  std::printf("%7s %8s %6s %8s %8s %8s %9s %9s %9s %9s %8s %8s\n", "", "", "", "", "", "", "", "", "", "", "(wall)",
+              "(cpu)");
+  for (int c : levels) {
+    const Row r = Load(port, c, seconds, max_tokens, stream);
+    double engine_cpu = 0;
+    const double engine_tps = engine_rate(&engine_cpu);
     const double tps = static_cast<double>(r.tokens) / r.seconds;
-    std::printf("%8d %9zu %7zu %9.2f %9.1f %9.1f %12.1f %9.0f%%\n", r.clients, r.requests, r.errors,
-                static_cast<double>(r.requests) / r.seconds, r.p50 * 1e3, r.p99 * 1e3, tps, 100.0 * tps / engine_tps);
+    const double tpc = static_cast<double>(r.tokens) / std::max(1e-9, r.cpu_seconds);
+    std::printf("%7d %8zu %6zu %8.2f %8.1f %8.1f %9.1f %9.1f %9.1f %9.1f %7.0f%% %7.0f%%\n", r.clients, r.requests,
+                r.errors, static_cast<double>(r.requests) / r.seconds, r.p50 * 1e3, r.p99 * 1e3, tps, tpc, engine_tps,
+                engine_cpu, engine_tps > 0 ? 100.0 * tps / engine_tps : 0.0,
+                engine_cpu > 0 ? 100.0 * tpc / engine_cpu : 0.0);
+    std::fflush(stdout);
   }
-  std::printf("%8s %9s %7s %9s %9s %9s %12.1f %10s\n", "engine", "32/call", "-", "-", "-", "-", engine_tps, "100%");
-  std::printf("\n(engine: Model::Generate of 32 prompts per call, %llu new tokens in %.2f s)\n",
-              static_cast<unsigned long long>(engine_tokens), engine_s);
+  std::printf("\n(eng: Model::Generate of 32 prompts per call, measured right after each row; cpu-s: CPU seconds\n"
+              " of this process, clients included, which other jobs on the machine disturb less than wall time;\n"
+              " load average %.2f)\n", LoadAverage());
+  (*server)->Stop();
+  serving.join();
+  server->reset();
   if (!temp_model.empty()) std::remove(temp_model.c_str());
   return 0;
 }
