@@ -11,9 +11,21 @@ void Caption::Fill(eval::WordTokenizer* tokenizer, std::string_view t) {
   title_case = tokenizer->title_case();
   set.Clear();
   squashed.clear();
+  int caps4 = 0;
+  shouting = false;
   for (const eval::FusionWord& w : *words) {
     set.Add(w);
     squashed.append(w.text.data(), w.text.size());
+    if (!w.capitalised || w.end - w.begin < 4) continue;
+    size_t letters = 0;
+    bool lower = false;
+    for (size_t i = w.begin; i < w.end && !lower; ++i) {
+      const char c = text[i];
+      lower = c >= 'a' && c <= 'z';
+      letters += c >= 'A' && c <= 'Z';
+    }
+    if (lower || letters < 4) continue;
+    if (letters >= 5 || ++caps4 >= 2) shouting = true;
   }
   set.Seal();
 }
@@ -21,6 +33,19 @@ void Caption::Fill(eval::WordTokenizer* tokenizer, std::string_view t) {
 bool Caption::Holds(const eval::FusionWord& w, size_t min_squashed) const {
   if (set.Contains(w)) return true;
   return w.text.size() >= min_squashed && squashed.find(w.text) != std::string::npos;
+}
+
+bool Caption::HoldsRelated(const eval::FusionWord& w) const {
+  if (Holds(w, 3)) return true;
+  const size_t n = w.text.size();
+  if (n < 6) return false;
+  const size_t stem = n - 3 > 5 ? n - 3 : 5;
+  return squashed.find(w.text.substr(0, stem)) != std::string::npos;
+}
+
+std::string_view Original(std::string_view text, const eval::FusionWord& w) {
+  if (w.begin >= text.size() || w.end > text.size() || w.end < w.begin) return w.text;
+  return text.substr(w.begin, w.end - w.begin);
 }
 
 }  // namespace capsfusion::qc
