@@ -1,6 +1,8 @@
 // qc::Caption: a caption tokenized once, with its distinct words and its
 // squashed text for the checks that compare captions.
 
+#include <algorithm>
+
 #include "qc/qc_checks.h"
 
 namespace capsfusion::qc {
@@ -46,6 +48,12 @@ bool Caption::HoldsRelated(const eval::FusionWord& w) const {
 std::string_view Original(std::string_view text, const eval::FusionWord& w) {
   if (w.begin >= text.size() || w.end > text.size() || w.end < w.begin) return w.text;
   return text.substr(w.begin, w.end - w.begin);
+}
+
+void AddFound(std::string_view text, std::vector<const eval::FusionWord*>* hits, Found* found) {
+  std::sort(hits->begin(), hits->end(),
+            [](const eval::FusionWord* a, const eval::FusionWord* b) { return a->begin < b->begin; });
+  for (const eval::FusionWord* w : *hits) found->emplace_back(Original(text, *w));
 }
 
 }  // namespace capsfusion::qc

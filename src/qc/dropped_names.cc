@@ -35,6 +35,7 @@ bool CamelPartsKept(const Caption& fused, std::string_view original) {
 }  // namespace
 
 size_t DroppedNames(const Triplet& t, Found* found) {
+  std::vector<const eval::FusionWord*> hits;
   thread_local std::vector<const eval::FusionWord*> names;
   names.clear();
   for (const eval::FusionWord& w : *t.raw.words) {
@@ -50,8 +51,9 @@ size_t DroppedNames(const Triplet& t, Found* found) {
     if (t.fused.HoldsRelated(*names[i])) continue;
     if (CamelPartsKept(t.fused, Original(t.raw.text, *names[i]))) continue;
     ++dropped;
-    if (found != nullptr) found->emplace_back(Original(t.raw.text, *names[i]));
+    if (found != nullptr) hits.push_back(names[i]);
   }
+  if (found != nullptr) AddFound(t.raw.text, &hits, found);
   return dropped;
 }
 

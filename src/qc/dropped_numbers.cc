@@ -140,17 +140,26 @@ bool IsHexHash(std::string_view w) {
 
 bool AllDigits(std::string_view w) { return !w.empty() && DigitCount(w) == w.size(); }
 
-// Words i and i+1 of the raw caption written as "1024 x 683" (x, X or ×).
-bool SizePair(const Caption& raw, size_t i) {
+// Words a < b of the raw caption written as "1024 x 683" (x, X or U+00D7
+// between them; an x is a word of its own, U+00D7 a separator).
+bool SizePair(const Caption& raw, size_t a, size_t b) {
   const auto& words = *raw.words;
-  if (i + 1 >= words.size()) return false;
-  const eval::FusionWord& a = words[i];
-  const eval::FusionWord& b = words[i + 1];
-  if (!AllDigits(a.text) || !AllDigits(b.text) || a.text.size() < 3 || b.text.size() < 3) return false;
-  std::string_view gap = raw.text.substr(a.end, b.begin - a.end);
+  if (b >= words.size()) return false;
+  const eval::FusionWord& l = words[a];
+  const eval::FusionWord& r = words[b];
+  if (!AllDigits(l.text) || !AllDigits(r.text) || l.text.size() < 3 || r.text.size() < 3) return false;
+  if (b == a + 2) return words[a + 1].text == "x";
+  if (b != a + 1) return false;
+  std::string_view gap = raw.text.substr(l.end, r.begin - l.end);
   while (!gap.empty() && gap.front() == ' ') gap.remove_prefix(1);
   while (!gap.empty() && gap.back() == ' ') gap.remove_suffix(1);
-  return gap == "x" || gap == "X" || gap == "\xC3\x97";  // U+00D7
+  return gap == "\xC3\x97";
+}
+
+// Word i is a side of an image size written across words.
+bool IsSizeSide(const Caption& raw, size_t i) {
+  return SizePair(raw, i, i + 1) || SizePair(raw, i, i + 2) || (i >= 1 && SizePair(raw, i - 1, i)) ||
+         (i >= 2 && SizePair(raw, i - 2, i));
 }
 
 // An escaped code point left in the text ("u0027", "U0026").
@@ -190,6 +199,7 @@ bool IsIndex(const Caption& raw, size_t i) {
 }  // namespace
 
 size_t DroppedNumbers(const Triplet& t, Found* found) {
+  std::vector<const eval::FusionWord*> hits;
   thread_local std::vector<const eval::FusionWord*> numbers;
   thread_local std::vector<std::string> fused_numbers;
   thread_local std::string canonical;
@@ -198,11 +208,7 @@ size_t DroppedNumbers(const Triplet& t, Found* found) {
   for (size_t i = 0; i < rw.size(); ++i) {
     const eval::FusionWord& w = rw[i];
     if (!w.has_digit || !IsQuantity(w.text)) continue;
-    if (SizePair(t.raw, i)) {
-      ++i;  // both sides of "1024 x 683"
-      continue;
-    }
-    if ((i > 0 && SizePair(t.raw, i - 1)) || IsIndex(t.raw, i)) continue;
+    if (IsSizeSide(t.raw, i) || IsIndex(t.raw, i)) continue;
     numbers.push_back(&w);
   }
   if (numbers.empty()) return 0;
@@ -243,8 +249,9 @@ size_t DroppedNumbers(const Triplet& t, Found* found) {
     }
     if (kept) continue;
     ++dropped;
-    if (found != nullptr) found->emplace_back(Original(t.raw.text, w));
+    if (found != nullptr) hits.push_back(&w);
   }
+  if (found != nullptr) AddFound(t.raw.text, &hits, found);
   return dropped;
 }
 

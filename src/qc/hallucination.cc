@@ -52,6 +52,7 @@ bool FromSource(const Caption& source, const eval::FusionWord& w) {
 }  // namespace
 
 size_t HallucinatedNames(const Triplet& t, Found* found) {
+  std::vector<const eval::FusionWord*> hits;
   thread_local std::vector<const eval::FusionWord*> names;
   names.clear();
   for (const eval::FusionWord& w : *t.fused.words) {
@@ -66,8 +67,9 @@ size_t HallucinatedNames(const Triplet& t, Found* found) {
     if (i > 0 && names[i]->hash == names[i - 1]->hash && names[i]->text == names[i - 1]->text) continue;
     if (FromSource(t.raw, *names[i]) || FromSource(t.synthetic, *names[i])) continue;
     ++count;
-    if (found != nullptr) found->emplace_back(Original(t.fused.text, *names[i]));
+    if (found != nullptr) hits.push_back(names[i]);
   }
+  if (found != nullptr) AddFound(t.fused.text, &hits, found);
   return count;
 }
 

@@ -50,6 +50,9 @@ struct Triplet {
 //! Words a check found, for explanations (may be null when not wanted).
 using Found = std::vector<std::string>;
 
+//! Appends the words of `hits` (of `text`) to `found` as written, in text order.
+void AddFound(std::string_view text, std::vector<const eval::FusionWord*>* hits, Found* found);
+
 //! Whether a word of `c` counts as a name for dropped_name and hallucination
 //! (docs/qc.md, "Names").
 bool IsName(const Caption& c, const eval::FusionWord& w);
