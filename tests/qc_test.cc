@@ -91,6 +91,8 @@ TEST(QcTest, DroppedNames) {
                      "A small circuit breaker."));
   EXPECT_FALSE(Fails(QcReason::kDroppedName, "LOST PETS in the HYGIENIC area", "Two dogs.", "Two dogs in an area."));
   EXPECT_FALSE(Fails(QcReason::kDroppedName, "Hey, look at this dog", "A dog.", "A dog."));
+  EXPECT_FALSE(Fails(QcReason::kDroppedName, "Dog photo by John Smith Footage Credit stopPropagationLinkClicked",
+                     "A dog.", "A dog photo by John Smith."));
   // Marked names count even there: acronyms and camel case.
   EXPECT_EQ(Detail(QcReason::kDroppedName, "CNN In Panic Mode With McDonald Fries", "A man.", "A man with fries."),
             "CNN, McDonald");
@@ -119,6 +121,13 @@ TEST(QcTest, DroppedNumbers) {
                      "Trees.", "Autumn trees in Kyoto."));
   EXPECT_FALSE(Fails(QcReason::kDroppedNumber, "modern-combat-4-zero-hour-1-1-6", "A gun.", "Modern Combat 4, a gun."));
   EXPECT_FALSE(Fails(QcReason::kDroppedNumber, "World\\u0027s best", "A cup.", "The world's best cup."));
+  EXPECT_FALSE(Fails(QcReason::kDroppedNumber, "139. Sunset (17 of 27) Photo 6: beach don 39 t go P6YR8wq %20Clip",
+                     "A beach.", "A sunset on a beach."));
+  // Other ways of writing a kept number.
+  EXPECT_FALSE(Fails(QcReason::kDroppedNumber, "Ticket stub July 30,1997", "A ticket.", "A ticket from July 30, 1997."));
+  EXPECT_FALSE(Fails(QcReason::kDroppedNumber, "Fall '17 show, vintage 20s style", "Models.",
+                     "Models at the fall 2017 show in a vintage 1920s style."));
+  EXPECT_EQ(Detail(QcReason::kDroppedNumber, "Fall '17 show with 20s style", "Models.", "Models at a show, 2015."), "17, 20s");
   // A year at the end is no index.
   EXPECT_TRUE(Fails(QcReason::kDroppedNumber, "Tour de France 2017", "Cyclists.", "Cyclists at the Tour de France."));
   QcOptions o;

@@ -3,7 +3,8 @@
 // A raw number is a word with a digit ("2017", "1,000", "5k", "c1880"),
 // except what is not a quantity or a date: identifiers (a run of 6 digits or
 // more: stock photo ids, phone numbers), hexadecimal hashes ("45446ceb") and
-// image sizes ("800x452", "1024 x 683"), escaped code points ("u0027") and
+// image sizes ("800x452", "1024 x 683"), escaped code points ("u0027",
+// "%20Clip"), random tokens ("P6YR8wq") and
 // small numbers that index the picture (IsIndex: "slide 2", "roses_1_",
 // "7.jpg", a trailing "45").
 //
@@ -12,7 +13,9 @@
 // zero..twenty, first..twentieth and month names count as their numbers
 // ("2 dogs" is kept by "two dogs", "12/05" by "December 5"). A raw word
 // mixing letters and digits is kept when each of its numbers is in the fused
-// caption ("c1880" by "1880", "2XPACKS" by "two packs").
+// caption ("c1880" by "1880", "2XPACKS" by "two packs"); "30,1997" when each
+// comma-separated part is; a two-digit year or decade by its four digits
+// ("'17" by "2017", "20s" by "1920s").
 
 #include <algorithm>
 #include <cctype>
@@ -172,20 +175,61 @@ bool HasEscape(std::string_view w) {
   return false;
 }
 
+// A random token: 6 characters or more with a digit, a capital and a
+// lowercase letter, capitals not only first ("P6YR8wq", "TRxqwrR8d").
+bool IsRandomToken(std::string_view original) {
+  if (original.size() < 6) return false;
+  size_t upper = 0, lower = 0, digit = 0;
+  for (size_t i = 0; i < original.size(); ++i) {
+    const char c = original[i];
+    if (c >= 'A' && c <= 'Z') upper += i > 0;
+    lower += c >= 'a' && c <= 'z';
+    digit += IsDigit(c);
+  }
+  return upper > 0 && lower > 0 && digit > 0;
+}
+
 bool IsQuantity(std::string_view w) {
   return LongestDigitRun(w) < kIdDigits && !IsHexHash(w) && !IsSizeWord(w) && !HasEscape(w);
 }
 
 // A small number (1 to 3 digits) that numbers the picture rather than
-// something in it: the caption's last word ("... Ideas 45", "slide 2"), next
-// to '_' or in parentheses ("roses_1_", "(1)"), before a file extension
-// ("7.jpg"), or any 1- or 2-digit number of a caption without spaces
-// ("modern-combat-4-zero-hour-1-1-6-full-apk-sd-data-3").
+// something in it: the caption's last word ("... Ideas 45"), "N of M", after
+// photo/image/picture/pic/img/slide/page/item/lot/step, a list number that
+// starts the caption ("139.", "32 -"), next to '_' or in parentheses
+// ("roses_1_", "(1)"), before a file extension ("7.jpg"), the 39 of a broken
+// apostrophe entity ("don 39 t"), or any 1- or 2-digit number of a caption
+// without spaces ("modern-combat-4-zero-hour-1-1-6-full-apk-sd-data-3").
 bool IsIndex(const Caption& raw, size_t i) {
   const auto& words = *raw.words;
   const eval::FusionWord& w = words[i];
   if (!AllDigits(w.text) || w.text.size() > 3) return false;
   if (i + 1 == words.size()) return true;
+  // "17 of 27", "image 1 of 1": both numbers.
+  if (i + 2 < words.size() && words[i + 1].text == "of" && AllDigits(words[i + 2].text)) return true;
+  if (i >= 2 && words[i - 1].text == "of" && AllDigits(words[i - 2].text)) return true;
+  // "Photo 6:", "slide 2", "page 3", "#12": the number of a picture or page.
+  if (i > 0) {
+    static constexpr std::string_view kCounted[] = {"photo", "image", "picture", "pic", "img", "slide", "page",
+                                                    "item", "lot", "step"};
+    for (std::string_view c : kCounted) {
+      if (words[i - 1].text == c) return true;
+    }
+  }
+  // "139. Title", "32 - Title": a list number before the caption.
+  if (i == 0 && w.end < raw.text.size()) {
+    const char next = raw.text[w.end];
+    if (next == '.' || next == ')' || (next == ' ' && w.end + 1 < raw.text.size() && raw.text[w.end + 1] == '-')) {
+      return true;
+    }
+  }
+  // "don 39 t": the number of an apostrophe entity that lost its "&#".
+  if (w.text == "39" && i + 1 < words.size() && words[i + 1].text.size() <= 2 &&
+      (words[i + 1].text == "t" || words[i + 1].text == "s" || words[i + 1].text == "re" ||
+       words[i + 1].text == "ll" || words[i + 1].text == "ve" || words[i + 1].text == "d" ||
+       words[i + 1].text == "m")) {
+    return true;
+  }
   const std::string_view text = raw.text;
   const char before = w.begin > 0 ? text[w.begin - 1] : ' ';
   const char after = w.end < text.size() ? text[w.end] : ' ';
@@ -194,6 +238,19 @@ bool IsIndex(const Caption& raw, size_t i) {
     return true;
   }
   return w.text.size() <= 2 && text.find(' ') == std::string_view::npos;
+}
+
+// A two-digit year or decade ("'17", "20s") kept as a four-digit one
+// ("2017", "1920s").
+bool ShortYearKept(std::string_view w, const std::vector<std::string>& fused, size_t count) {
+  const bool decade = w.size() == 3 && w[2] == 's';
+  if (!(w.size() == 2 || decade) || !IsDigit(w[0]) || !IsDigit(w[1])) return false;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string& f = fused[i];
+    if (f.size() != w.size() + 2 || !(f.compare(0, 2, "19") == 0 || f.compare(0, 2, "20") == 0)) continue;
+    if (f.compare(2, std::string::npos, w.data(), w.size()) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -209,6 +266,8 @@ size_t DroppedNumbers(const Triplet& t, Found* found) {
     const eval::FusionWord& w = rw[i];
     if (!w.has_digit || !IsQuantity(w.text)) continue;
     if (IsSizeSide(t.raw, i) || IsIndex(t.raw, i)) continue;
+    if (IsRandomToken(Original(t.raw.text, w))) continue;
+    if (w.begin > 0 && t.raw.text[w.begin - 1] == '%') continue;  // URL escape ("%20Clip")
     numbers.push_back(&w);
   }
   if (numbers.empty()) return 0;
@@ -242,7 +301,18 @@ size_t DroppedNumbers(const Triplet& t, Found* found) {
         }
       }
     }
-    bool kept = has(w.text);
+    bool kept = has(w.text) || ShortYearKept(w.text, fused_numbers, count);
+    // "July 30,1997": a comma before 4 digits is no thousands separator.
+    if (!kept && w.text.find(',') != std::string_view::npos) {
+      kept = true;
+      size_t from = 0;
+      while (kept && from <= w.text.size()) {
+        size_t comma = w.text.find(',', from);
+        if (comma == std::string_view::npos) comma = w.text.size();
+        kept = has(w.text.substr(from, comma - from));
+        from = comma + 1;
+      }
+    }
     if (!kept && !AllDigits(w.text)) {
       kept = true;
       ForEachNumber(w.text, [&](std::string_view number) { kept = kept && has(number); });
