@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "capsfusion/fusion_metrics.h"
 #include "capsfusion/qc.h"
 #include "test_util.h"
 
@@ -87,6 +88,36 @@ TEST(QcLabelsTest, LabelledRowsAreTheFirstFlaggedRowsOfDev) {
                   static_cast<double>(correct[k]) / have.size());
     }
   }
+}
+
+// The leak and concatenation checks are the fusion metrics' own: on every
+// dev row and on the plain concatenation baseline they agree with
+// MeasureFusion, and the results are the same on a second run.
+TEST(QcLabelsTest, AgreesWithTheFusionMetricsOnDev) {
+  const std::string rel = "capsfusion/dev.json";
+  const std::string path = testing::SharedData(rel);
+  if (path.empty()) GTEST_SKIP() << testing::SharedMissing(rel);
+  std::ifstream in(path);
+  const nlohmann::json dev = nlohmann::json::parse(in);
+  const QcOptions options;
+  size_t concatenations = 0;
+  for (const auto& row : dev) {
+    const std::string raw = row.at("laion_2b"), syn = row.at("laion_coco"), fused = row.at("capsfuion_official");
+    for (const std::string& f : {fused, raw + " " + syn}) {
+      const QcResult r = CheckFusion(raw, syn, f, options);
+      const FusionItemMetrics m = MeasureFusion(raw, syn, f);
+      ASSERT_EQ(r.Has(QcReason::kPromptLeak), m.prompt_leak) << f;
+      ASSERT_EQ(r.Has(QcReason::kConcatenation), m.concatenation) << f;
+      ASSERT_EQ(r.Has(QcReason::kEmpty), m.empty) << f;
+      ASSERT_EQ(CheckFusion(raw, syn, f, options).ToJson(), r.ToJson());
+    }
+    // The raw baseline keeps every raw name and number, and hallucinates none.
+    const QcResult own = CheckFusion(raw, syn, raw, options);
+    EXPECT_FALSE(own.Has(QcReason::kDroppedName) || own.Has(QcReason::kDroppedNumber) ||
+                 own.Has(QcReason::kHallucination)) << raw;
+    concatenations += CheckFusion(raw, syn, raw + " " + syn, options).Has(QcReason::kConcatenation);
+  }
+  EXPECT_EQ(concatenations, dev.size());
 }
 
 }  // namespace

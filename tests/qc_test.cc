@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "capsfusion/qc.h"
 
@@ -238,6 +240,34 @@ TEST(QcTest, AnyBytesNeverCrash) {
         EXPECT_EQ(r.reasons.size(), ExplainFusion(a, b, c, QcOptions()).size());
       }
     }
+  }
+}
+
+TEST(QcTest, RandomBytesNeverCrash) {
+  // Captions drawn from bytes that stress the word splitter and the checks:
+  // capitals, digits, separators, UTF-8 pieces (valid and broken), CJK.
+  const std::vector<std::string> pieces = {"A", "b", "Zz", "1", "0", ",", ".", " ", "x", "'", "#", "_", "(", ")",
+                                           "\xC3\x97", "\xE4\xBA\xAC", "\xD0\x9C", "\xFF", "\xC3", "Sentence 1",
+                                           "the", "de", "la", "39", "of", "%20", "u0027", "McX"};
+  uint64_t s = 12345;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(s >> 33);
+  };
+  auto caption = [&] {
+    std::string c;
+    const size_t n = next() % 40;
+    for (size_t i = 0; i < n; ++i) c += pieces[next() % pieces.size()];
+    return c;
+  };
+  QcOptions o;
+  o.max_ngram_repeats = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string raw = caption(), syn = caption(), fused = caption();
+    const QcResult r = Check(raw, syn, fused, o);
+    const std::vector<QcFinding> why = ExplainFusion(raw, syn, fused, o);
+    ASSERT_EQ(why.size(), r.reasons.size());
+    for (size_t k = 0; k < why.size(); ++k) ASSERT_EQ(why[k].reason, r.reasons[k]);
   }
 }
 
