@@ -95,6 +95,9 @@ TEST(QcTest, DroppedNames) {
   EXPECT_FALSE(Fails(QcReason::kDroppedName, "Hey, look at this dog", "A dog.", "A dog."));
   EXPECT_FALSE(Fails(QcReason::kDroppedName, "Dog photo by John Smith Footage Credit stopPropagationLinkClicked",
                      "A dog.", "A dog photo by John Smith."));
+  // A corrected spelling keeps the name; a different name does not.
+  EXPECT_FALSE(Fails(QcReason::kDroppedName, "Flags of Afganistan and Albania", "Flags.", "Flags of Afghanistan and Albania."));
+  EXPECT_TRUE(Fails(QcReason::kDroppedName, "Flags of Afganistan and Albania", "Flags.", "Flags of Pakistan and Albania."));
   // Marked names count even there: acronyms and camel case.
   EXPECT_EQ(Detail(QcReason::kDroppedName, "CNN In Panic Mode With McDonald Fries", "A man.", "A man with fries."),
             "CNN, McDonald");
@@ -146,6 +149,10 @@ TEST(QcTest, Hallucination) {
                      "The Canadian women's hockey team wins gold at the French games."));
   EXPECT_FALSE(Fails(QcReason::kHallucination, "Made in China #LukeBryan", "A man.", "Chinese fans of Luke Bryan."));
   EXPECT_FALSE(Fails(QcReason::kHallucination, "A flag of the US", "A flag.", "The flag of the United States."));
+  EXPECT_FALSE(Fails(QcReason::kHallucination, "Twitter erupts over Guiliani interview", "Two men.",
+                     "Twitter erupts over the Giuliani interview of two men."));
+  EXPECT_TRUE(Fails(QcReason::kHallucination, "Twitter erupts over Guiliani interview", "Two men.",
+                    "Twitter erupts over the Gianni interview of two men."));
   // Sentence-initial style words are not names; marked names are.
   EXPECT_FALSE(Fails(QcReason::kHallucination, "red trees", "A river.", "Nestled among red trees, a river flows."));
   EXPECT_TRUE(Fails(QcReason::kHallucination, "red trees", "A river.", "NASA photographed red trees by a river."));

@@ -50,6 +50,7 @@ size_t DroppedNames(const Triplet& t, Found* found) {
     if (i > 0 && names[i]->hash == names[i - 1]->hash && names[i]->text == names[i - 1]->text) continue;
     if (t.fused.HoldsRelated(*names[i])) continue;
     if (CamelPartsKept(t.fused, Original(t.raw.text, *names[i]))) continue;
+    if (t.fused.HoldsRespelt(*names[i])) continue;
     ++dropped;
     if (found != nullptr) hits.push_back(names[i]);
   }

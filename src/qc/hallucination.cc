@@ -39,7 +39,7 @@ bool HasWord(const Caption& c, std::string_view word) {
 }
 
 bool FromSource(const Caption& source, const eval::FusionWord& w) {
-  if (source.HoldsRelated(w)) return true;
+  if (source.HoldsRelated(w) || source.HoldsRespelt(w)) return true;
   for (const auto& row : kSameCountry) {
     if (std::find(row.begin(), row.end(), w.text) == row.end()) continue;
     for (std::string_view other : row) {

@@ -37,6 +37,11 @@ struct Caption {
   //! the word's first max(5, size - 3) bytes ("Canadian" and "Canada",
   //! "Breakers" and "Breaker").
   bool HoldsRelated(const eval::FusionWord& w) const;
+  //! A word of this caption spelt nearly like `w` (5 letters or more; edit
+  //! distance 1 with adjacent swaps counting 1, or 2 from 10 letters on; the
+  //! first letter the same):
+  //! "Afganistan" and "Afghanistan", "Guiliani" and "Giuliani".
+  bool HoldsRespelt(const eval::FusionWord& w) const;
 };
 
 //! The word as written in `text` (case kept).
