@@ -12,10 +12,13 @@ if [ -f ../shared/data/capsfusion/dev.json ]; then
   ref=capsfuion_official
 fi
 mkdir -p out
-build/capsfusion fuse "$input" -o out/fused.jsonl --method concat
+# The concat baseline first (field `concat`), then the shipped model (field `capsfusion`).
+build/capsfusion fuse "$input" -o out/concat.jsonl --method concat --output-field concat -q
+build/capsfusion fuse out/concat.jsonl -o out/fused.jsonl --method model
 echo
-echo "Scores against $ref in $input (raw = laion_2b, synthetic = laion_coco, concat = capsfusion):"
+echo "Scores against $ref in $input (raw = laion_2b, synthetic = laion_coco, concat, capsfusion = the model):"
 build/capsfusion eval out/fused.jsonl --reference-field "$ref" \
-  --candidate-field laion_2b --candidate-field laion_coco --candidate-field capsfusion --candidate-field "$ref"
+  --candidate-field laion_2b --candidate-field laion_coco --candidate-field concat --candidate-field capsfusion \
+  --candidate-field "$ref"
 build/capsfusion stats out/fused.jsonl --reference-field "$ref" --html out/report.html > /dev/null
 echo "Dataset report: out/report.html (capsfusion view out/fused.jsonl browses the rows)"

@@ -41,9 +41,11 @@ Batch Collate(const std::vector<const Example*>& examples) {
 
 torch::Tensor FusionNll(FusionModel& model, const Batch& batch) {
   const int64_t n = batch.ids.size(0), t = batch.ids.size(1);
-  auto pos = torch::arange(t, torch::kInt64).unsqueeze(0).expand({n, t});
-  auto h = model->Hidden(batch.ids, pos);  // [B,T,D]
-  auto flat_labels = batch.labels.reshape({-1});
+  const torch::Device dev = model->device();
+  auto ids = batch.ids.to(dev), labels = batch.labels.to(dev), source = batch.source.to(dev);
+  auto pos = torch::arange(t, ids.options()).unsqueeze(0).expand({n, t});
+  auto h = model->Hidden(ids, pos);  // [B,T,D]
+  auto flat_labels = labels.reshape({-1});
   auto sel = (flat_labels >= 0).nonzero().squeeze(1);
   auto ys = flat_labels.index_select(0, sel);
   auto hs = h.reshape({n * t, -1}).index_select(0, sel);
@@ -53,13 +55,13 @@ torch::Tensor FusionNll(FusionModel& model, const Batch& batch) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(model->config().copy_width()));
   auto q = model->CopyQuery(h), k = model->CopyKey(h);
   auto scores = torch::bmm(q, k.transpose(1, 2)) * scale;           // [B,T,T]
-  auto allowed = batch.source.unsqueeze(1).expand({n, t, t});        // sources precede every labelled position
+  auto allowed = source.unsqueeze(1).expand({n, t, t});        // sources precede every labelled position
   auto a = torch::softmax(scores.masked_fill(allowed.logical_not(), -1e9), -1);
-  auto match = (batch.ids.unsqueeze(1) == batch.labels.unsqueeze(2)).logical_and(allowed);
+  auto match = (ids.unsqueeze(1) == labels.unsqueeze(2)).logical_and(allowed);
   auto pc = (a * match.to(a.scalar_type())).sum(-1).reshape({-1}).index_select(0, sel);
   auto z = model->GateLogit(h).reshape({-1}).index_select(0, sel);
   auto logp_mix = torch::logaddexp(torch::log_sigmoid(z) + logp_v, torch::log_sigmoid(-z) + torch::log(pc + 1e-10));
-  auto use_copy = batch.copy_rows.index_select(0, torch::div(sel, t, "floor"));
+  auto use_copy = batch.copy_rows.to(dev).index_select(0, torch::div(sel, t, "floor"));
   return -torch::where(use_copy, logp_mix, logp_v).sum();
 }
 

@@ -61,7 +61,7 @@ Status LoadCheckpoint(const std::string& path, FusionModel& model, torch::optim:
   if (!std::filesystem::is_regular_file(path, ec)) return Status::NotFound("no checkpoint " + path);
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, model->device());  // tensors land on the model's device, whatever device saved them
     torch::Tensor v;
     archive.read("format_version", v);
     if (v.item<int64_t>() != kFormatVersion) {

@@ -54,6 +54,12 @@ Prefill MakePrefill(const PromptBatch& prompts) {
   return p;
 }
 
+//! Moves the prefill tensors to the model's device.
+void ToDevice(Prefill* p, torch::Device dev) {
+  if (dev == p->ids.device()) return;
+  for (torch::Tensor* t : {&p->ids, &p->pos, &p->bias, &p->src_ids, &p->src_mask, &p->key_valid}) *t = t->to(dev);
+}
+
 //! log p(next) from the last hidden states h [B,D] and the copy state.
 torch::Tensor MixLogProbs(FusionModel& model, const torch::Tensor& h, const torch::Tensor& copy_keys,
                           const torch::Tensor& src_ids, const torch::Tensor& src_mask) {
@@ -74,11 +80,12 @@ torch::Tensor MixLogProbs(FusionModel& model, const torch::Tensor& h, const torc
 torch::Tensor NextTokenLogProbs(FusionModel& model, const PromptBatch& prompts) {
   torch::NoGradGuard no_grad;
   Prefill p = MakePrefill(prompts);
+  ToDevice(&p, model->device());
   auto h = model->Hidden(p.ids, p.pos, p.bias);
   auto last = h.select(1, h.size(1) - 1);
   torch::Tensor keys;
   if (model->config().copy_head) keys = model->CopyKey(h);
-  return MixLogProbs(model, last, keys, p.src_ids, p.src_mask);
+  return MixLogProbs(model, last, keys, p.src_ids, p.src_mask).to(torch::kCPU);
 }
 
 std::vector<std::vector<int32_t>> GreedyDecode(FusionModel& model, const PromptBatch& prompts, int32_t eos,
@@ -87,7 +94,9 @@ std::vector<std::vector<int32_t>> GreedyDecode(FusionModel& model, const PromptB
   const int64_t n = static_cast<int64_t>(prompts.ids.size());
   std::vector<std::vector<int32_t>> out(n);
   if (n == 0) return out;
+  const torch::Device dev = model->device();
   Prefill p = MakePrefill(prompts);
+  ToDevice(&p, dev);
   KvCache cache;
   auto h = model->Hidden(p.ids, p.pos, p.bias, &cache);
   torch::Tensor keys;
@@ -98,7 +107,7 @@ std::vector<std::vector<int32_t>> GreedyDecode(FusionModel& model, const PromptB
   const int ng = options.no_repeat_ngram;
   const float neg_inf = -std::numeric_limits<float>::infinity();
   for (int step = 0; step < options.max_new_tokens; ++step) {
-    auto logp = MixLogProbs(model, last, keys, p.src_ids, p.src_mask).contiguous();
+    auto logp = MixLogProbs(model, last, keys, p.src_ids, p.src_mask).to(torch::kCPU).contiguous();
     auto la = logp.accessor<float, 2>();
     std::vector<int64_t> next(n, eos);
     for (int64_t i = 0; i < n; ++i) {
@@ -123,12 +132,12 @@ std::vector<std::vector<int32_t>> GreedyDecode(FusionModel& model, const PromptB
       }
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    auto ids = torch::tensor(next, torch::kInt64).unsqueeze(1);
+    auto ids = torch::tensor(next, torch::kInt64).unsqueeze(1).to(dev);
     std::vector<int64_t> positions(n);
     for (int64_t i = 0; i < n; ++i) positions[i] = p.len[i] + step;
-    auto pos = torch::tensor(positions, torch::kInt64).unsqueeze(1);
-    key_valid = torch::cat({key_valid, torch::ones({n, 1}, torch::kBool)}, 1);
-    auto bias = torch::zeros({n, key_valid.size(1)}).masked_fill(key_valid.logical_not(), kMasked).view({n, 1, 1, -1});
+    auto pos = torch::tensor(positions, torch::kInt64).unsqueeze(1).to(dev);
+    key_valid = torch::cat({key_valid, torch::ones({n, 1}, key_valid.options())}, 1);
+    auto bias = torch::zeros({n, key_valid.size(1)}, torch::TensorOptions().device(dev)).masked_fill(key_valid.logical_not(), kMasked).view({n, 1, 1, -1});
     last = model->Hidden(ids, pos, bias, &cache).select(1, 0);
   }
   return out;

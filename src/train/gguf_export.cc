@@ -39,7 +39,7 @@ Status WriteModel(FusionModel& model, const Vocab& vocab, const GgufModelInfo& i
   uint64_t total = 0;
   std::vector<uint8_t> buf;
   for (auto& [name, param] : model->GgufTensors()) {
-    torch::Tensor t = param.detach().to(torch::kFloat32).contiguous();
+    torch::Tensor t = param.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     total += static_cast<uint64_t>(t.numel());
     const float* data = t.data_ptr<float>();
     // A [1, D] projection (the copy gate) is stored as a vector.

@@ -24,8 +24,8 @@ torch::Tensor ApplyRope(const torch::Tensor& x, const torch::Tensor& cos, const 
 
 }  // namespace
 
-torch::Tensor CausalBias(int64_t t) {
-  return torch::full({t, t}, kMasked).triu(1).reshape({1, 1, t, t});
+torch::Tensor CausalBias(int64_t t, torch::Device device) {
+  return torch::full({t, t}, kMasked, torch::TensorOptions().device(device)).triu(1).reshape({1, 1, t, t});
 }
 
 RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps_(eps) {
@@ -114,9 +114,10 @@ FusionModelImpl::FusionModelImpl(const ModelConfig& c) : config_(c) {
 torch::Tensor FusionModelImpl::Hidden(const torch::Tensor& ids, const torch::Tensor& pos, const torch::Tensor& bias,
                                       KvCache* cache) {
   const int64_t t = ids.size(1);
+  if (inv_freq_.device() != pos.device()) inv_freq_ = inv_freq_.to(pos.device());
   auto angles = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [B,T,hd/2]
   auto cos = torch::cos(angles).unsqueeze(1), sin = torch::sin(angles).unsqueeze(1);
-  torch::Tensor b = bias.defined() ? bias : CausalBias(t);
+  torch::Tensor b = bias.defined() ? bias : CausalBias(t, ids.device());
   auto x = drop(tok_embeddings(ids));
   if (cache != nullptr && cache->k.empty()) {
     cache->k.resize(layers->size());

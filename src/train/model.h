@@ -79,6 +79,8 @@ class FusionModelImpl : public torch::nn::Module {
   torch::Tensor GateLogit(const torch::Tensor& h);
 
   const ModelConfig& config() const { return config_; }
+  //! Where the parameters live (CPU, or a CUDA device).
+  torch::Device device() const { return tok_embeddings->weight.device(); }
 
   //! The parameters under their GGUF tensor names, in file order. Tensors are
   //! the parameters themselves (torch layout [out, in] = GGUF {in, out}).
@@ -98,6 +100,6 @@ class FusionModelImpl : public torch::nn::Module {
 TORCH_MODULE(FusionModel);
 
 //! The additive causal bias [1,1,T,T] (0 on and below the diagonal, -1e9 above).
-torch::Tensor CausalBias(int64_t t);
+torch::Tensor CausalBias(int64_t t, torch::Device device = torch::kCPU);
 
 }  // namespace capsfusion::train

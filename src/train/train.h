@@ -121,6 +121,9 @@ struct TrainOptions {
   bool overwrite = false;  //!< start afresh even if run_dir holds a run
   uint64_t seed = 1;
   int threads = 1;         //!< intra-op threads of LibTorch
+  //! "cpu", "cuda" or "cuda:N" (CUDA needs a LibTorch built with it). Not part of the
+  //! run's identity: a run may be resumed on another device.
+  std::string device = "cpu";
   ModelConfig model;
   DataOptions data;
   TokenizerOptions tokenizer;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 
 #include "train/batch.h"
 #include "train/batcher.h"
@@ -176,6 +177,31 @@ Status PrepareTokenizer(const TrainOptions& o, const std::vector<Triplet>& rows,
   return TrainSentencePiece(texts, TemplateSpecialPieces(o.prompt_template), o.tokenizer, o.threads, path);
 }
 
+//! Puts the model on `name` ("cpu", "cuda", "cuda:1"), with a clear error when
+//! that device does not exist in this build or on this machine.
+Status MoveToDevice(FusionModel& model, const std::string& name) {
+  std::optional<torch::Device> device;
+  try {
+    device = torch::Device(name);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("unknown device '" + name + "' (cpu, cuda or cuda:N)");
+  }
+  if (device->is_cuda()) {
+    if (!torch::cuda::is_available()) {
+      return Status::InvalidArgument("device " + name + ": no CUDA device is usable (this LibTorch " +
+                                     "is CPU-only or no GPU is present); use --device cpu");
+    }
+    if (device->has_index() && device->index() >= static_cast<int>(torch::cuda::device_count())) {
+      return Status::InvalidArgument("device " + name + ": only " + std::to_string(torch::cuda::device_count()) +
+                                     " CUDA devices");
+    }
+  } else if (!device->is_cpu()) {
+    return Status::InvalidArgument("device " + name + " is not supported (cpu or cuda)");
+  }
+  model->to(*device);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status Train(const TrainOptions& options, TrainReport* report) {
@@ -258,6 +284,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   // Model and optimiser.
   torch::manual_seed(opt.seed);
   FusionModel model(opt.model);
+  CF_RETURN_IF_ERROR(MoveToDevice(model, opt.device));
   model->train();
   std::vector<torch::Tensor> decay, no_decay;
   for (auto& p : model->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());

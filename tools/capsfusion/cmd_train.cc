@@ -88,6 +88,7 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
   sub->add_flag("--overwrite", o.overwrite, "Start afresh, deleting the run in --run-dir");
   sub->add_option("--seed", o.seed, "Seed of everything random")->capture_default_str();
   sub->add_option("--threads", o.threads, "LibTorch threads")->capture_default_str();
+  sub->add_option("--device", o.device, "cpu, cuda or cuda:N (CUDA needs a LibTorch built with it)")->capture_default_str();
   sub->add_option("--progress", a->progress, "Live progress line: auto (on a terminal), on, off")->capture_default_str();
   sub->add_flag("-q,--quiet", o.quiet, "No log lines");
 
