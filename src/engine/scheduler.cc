@@ -187,6 +187,7 @@ SchedulerStats Scheduler::stats() const {
 
 void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status) {
   if (s.seq >= 0) cache_->Release(s.seq);
+  UpdateBlockCount();  // before the callback: whoever waits on it sees the freed blocks
   s.seq = -1;
   StreamEvent ev;
   ev.done = true;
