@@ -40,7 +40,6 @@ void AddEvalCommand(CLI::App& app, Runner* run);
 void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
-void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
-void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
+// train and export: AddTrainerCommands in trainer_launcher.h (they run capsfusion-train).
 
 }  // namespace capsfusion::cli
