@@ -40,6 +40,7 @@ void AddEvalCommand(CLI::App& app, Runner* run);
 void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
+void AddQcCommand(CLI::App& app, Runner* run);
 void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
 void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
   AddViewCommand(app, &run);
+  AddQcCommand(app, &run);
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
 
