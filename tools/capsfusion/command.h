@@ -36,6 +36,7 @@ bool StderrIsTerminal();
 // when the user picked it.
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
+void AddMergeCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
 void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   Runner run;
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
+  AddMergeCommand(app, &run);
   AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
