@@ -21,10 +21,12 @@ int main(int argc, char** argv) {
   Runner run;
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
+  AddMergeCommand(app, &run);
   AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
   AddViewCommand(app, &run);
+  AddQcCommand(app, &run);
   AddTrainerCommands(app, &run);
 
 
