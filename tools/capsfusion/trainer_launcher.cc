@@ -40,13 +40,17 @@ void AddTrainerCommands(CLI::App& app, Runner* run) {
         {"export", "Write a training run's model as a GGUF file (runs capsfusion-train)"}}) {
     CLI::App* sub = app.add_subcommand(name, what);
     sub->allow_extras();
-    // Reached only when main() did not hand the command over (it always does).
+    // main() hands these commands over before parsing; should one get here anyway, the
+    // trainer still gets the command and its arguments.
     std::string command = name;
-    sub->callback([run, command] {
-      *run = [command] {
-        std::string arg0 = "capsfusion", arg1 = command;
-        char* argv[] = {arg0.data(), arg1.data(), nullptr};
-        return ExecTrainer(2, argv);
+    sub->callback([run, sub, command] {
+      std::vector<std::string> words = {"capsfusion", command};
+      for (const std::string& extra : sub->remaining()) words.push_back(extra);
+      *run = [words]() mutable {
+        std::vector<char*> argv;
+        for (std::string& w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        return ExecTrainer(static_cast<int>(words.size()), argv.data());
       };
     });
   }
