@@ -108,6 +108,10 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
       return res;
     }
     auto loaded = LoadManifest(work);
+    if (loaded.ok() && loaded->chunks.empty()) {
+      // Nothing was committed: start afresh with these settings.
+      loaded = Status::NotFound("empty work dir");
+    }
     if (loaded.ok()) {
       auto changes = FingerprintChanges(loaded->fingerprint, o.fingerprint);
       if (!changes.empty()) {
@@ -194,7 +198,15 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
       writer_status = sink->Finish();
     });
     PipelineWindow w;
+    bool stopped = false;
     while (to_model.Pop(&w)) {
+      if (o.stop != nullptr && o.stop->load() != 0) {
+        // Stop now: rows read but not fused are left for the next run; the
+        // writer commits what was fused as a (shorter) chunk.
+        stopped = true;
+        to_model.Cancel();
+        break;
+      }
       Status s = fuser.Fuse(&w);
       if (!s.ok()) {
         model_status = s;
@@ -211,7 +223,7 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     CF_RETURN_IF_ERROR(writer_status);
     CF_RETURN_IF_ERROR(model_status);
     CF_RETURN_IF_ERROR(reader_status);
-    reached_end = rr.reached_end;
+    reached_end = rr.reached_end && !stopped;
     if (chunked && reached_end) {
       manifest.input_done = true;
       CF_RETURN_IF_ERROR(SaveManifest(work, manifest));

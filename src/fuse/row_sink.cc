@@ -41,7 +41,7 @@ class ChunkSink : public RowSink {
 
   Status Write(PipelineWindow* window) override {
     if (window->rows.empty()) return Status::OK();
-    if (!writer_) CF_RETURN_IF_ERROR(Open(window->rows.front().shard_row));
+    if (!writer_) CF_RETURN_IF_ERROR(Open(window->rows.front().shard_row, window->rows.front().unit));
     for (PipelineRow& row : window->rows) {
       UnitCount u{row.unit, 1, 0, 0};
       ++entry_.rows;
@@ -65,7 +65,7 @@ class ChunkSink : public RowSink {
   Status Finish() override { return writer_ ? Commit() : Status::OK(); }
 
  private:
-  Status Open(uint64_t first_row) {
+  Status Open(uint64_t first_row, uint64_t first_unit) {
     if (first_row != manifest_->rows_committed()) {
       return Status::Internal("chunk starts at row " + std::to_string(first_row) + ", expected " +
                               std::to_string(manifest_->rows_committed()));
@@ -74,6 +74,7 @@ class ChunkSink : public RowSink {
     entry_ = ChunkEntry();
     entry_.file = ChunkFileName(index_, false);
     entry_.first_row = first_row;
+    entry_.first_unit = first_unit;
     WriterOptions wo;
     wo.format = Format::kJsonl;
     auto w = RecordWriter::Open(Tmp(entry_.file), wo);

@@ -276,11 +276,15 @@ int RunFuse(const FuseArgs& a) {
                std::to_string(r.rejected) + " rejected); nothing to do");
   } else if (r.state == PipelineResult::State::kInterrupted) {
     int sig = g_stop_signal.load();
-    std::fprintf(stderr,
-                 "capsfusion fuse: interrupted; %llu rows of %s are committed in %s. Run the same command again to "
-                 "resume.\n",
-                 static_cast<unsigned long long>(r.rows), output.c_str(),
-                 output == "-" ? "(nothing: -o - does not resume)" : WorkDirFor(output).c_str());
+    if (output == "-") {
+      std::fprintf(stderr, "capsfusion fuse: interrupted after %llu rows (-o - does not resume; write to a file for that)\n",
+                   static_cast<unsigned long long>(r.rows));
+    } else {
+      std::fprintf(stderr,
+                   "capsfusion fuse: interrupted; %llu rows of %s are committed in %s. Run the same command again to "
+                   "resume.\n",
+                   static_cast<unsigned long long>(r.rows), output.c_str(), WorkDirFor(output).c_str());
+    }
     return sig > 0 ? 128 + sig : kExitFailure;
   } else if (!a.quiet) {
     char qcbuf[128] = "";
