@@ -140,7 +140,8 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
   if (!manifest.input_done) {
     std::unique_ptr<RowSink> sink;
     if (chunked) {
-      sink = MakeChunkSink(work, &manifest);
+      const Format out_format = o.writer.format != Format::kAuto ? o.writer.format : FormatFromPath(o.output);
+      sink = MakeChunkSink(work, &manifest, out_format == Format::kWebDataset);
     } else if (dry) {
       sink = MakeStreamSink(nullptr, nullptr);
     } else {

@@ -32,7 +32,7 @@ class StreamSink : public RowSink {
 
 class ChunkSink : public RowSink {
  public:
-  ChunkSink(std::string dir, WorkManifest* m) : dir_(std::move(dir)), manifest_(m) {}
+  ChunkSink(std::string dir, WorkManifest* m, bool carry_ids) : dir_(std::move(dir)), manifest_(m), carry_ids_(carry_ids) {}
   ~ChunkSink() override {
     // An uncommitted chunk is left as a temporary; the next run overwrites it.
     if (writer_) (void)writer_->Close();
@@ -46,6 +46,7 @@ class ChunkSink : public RowSink {
       UnitCount u{row.unit, 1, 0, 0};
       ++entry_.rows;
       if (row.written) {
+        if (carry_ids_) row.record.SetString(kChunkIdField, row.record.id);
         CF_RETURN_IF_ERROR(writer_->Write(row.record));
         ++entry_.written;
         ++u.written;
@@ -108,6 +109,7 @@ class ChunkSink : public RowSink {
 
   std::string dir_;
   WorkManifest* manifest_;
+  bool carry_ids_;
   size_t index_ = 0;
   ChunkEntry entry_;
   std::unique_ptr<RecordWriter> writer_;
@@ -120,8 +122,8 @@ std::unique_ptr<RowSink> MakeStreamSink(std::unique_ptr<RecordWriter> writer, st
   return std::make_unique<StreamSink>(std::move(writer), std::move(rejects));
 }
 
-std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest) {
-  return std::make_unique<ChunkSink>(std::move(work_dir), manifest);
+std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest, bool carry_ids) {
+  return std::make_unique<ChunkSink>(std::move(work_dir), manifest, carry_ids);
 }
 
 }  // namespace capsfusion
