@@ -167,6 +167,7 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     wo.output_field = o.output_field;
     wo.qc = o.qc;
     if (o.provenance_row) wo.row_provenance = o.provenance.dump();
+    wo.stop = o.stop;
     WindowFuser fuser(o.maker, wo);
 
     BoundedQueue<PipelineWindow> to_model(o.queue_windows), to_writer(o.queue_windows);
@@ -209,6 +210,11 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
         break;
       }
       Status s = fuser.Fuse(&w);
+      if (WindowFuser::IsStopped(s)) {
+        stopped = true;
+        to_model.Cancel();
+        break;
+      }
       if (!s.ok()) {
         model_status = s;
         to_model.Cancel();
