@@ -6,8 +6,9 @@
 #   export SLURM_CONF=STATE_DIR/slurm.conf       (then sbatch, srun, sinfo, squeue talk to it)
 #   scripts/cluster/slurm-down.sh [STATE_DIR]
 #
-# Needs Debian's slurm-wlm and munge (scripts/setup.sh installs them) and root (the daemons run
-# as root: SlurmUser=root). Idempotent: when the cluster in STATE_DIR is already up and its node
+# Needs Debian's slurm-wlm and munge (scripts/setup.sh installs them). The daemons run as the
+# user who starts them (SlurmUser=root under root; another user can run jobs only as itself,
+# which is all a test needs). Idempotent: when the cluster in STATE_DIR is already up and its node
 # idle, it says so and exits 0. Ports: the first free pair from 6817/6818 upwards (or
 # CAPSFUSION_SLURM_PORT and the one after it). On failure it prints the daemons' logs and exits 1.
 # CPUs: nproc (or CAPSFUSION_SLURM_CPUS: more than the machine has lets more jobs share it).
@@ -24,10 +25,10 @@ for tool in munged slurmctld slurmd sinfo scontrol; do
   command -v "$tool" >/dev/null 2>&1 ||
     die "$tool not found: install slurm-wlm and munge (scripts/setup.sh does)"
 done
-[ "$(id -u)" -eq 0 ] || die "the daemons run as root (SlurmUser=root); run this as root"
 
 mkdir -p "$state"
 state=$(cd "$state" && pwd)
+user=$(id -un)
 chmod 700 "$state"
 conf="$state/slurm.conf"
 host=$(hostname -s)
@@ -93,8 +94,8 @@ cat >"$conf" <<EOF
 # Written by scripts/cluster/slurm-up.sh: a single-node cluster on $host.
 ClusterName=capsfusion
 SlurmctldHost=$host(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
+SlurmUser=$user
+SlurmdUser=$user
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 AuthType=auth/munge
@@ -158,12 +159,16 @@ while :; do
   st=$(node_state)
   case "$st" in
     idle) break ;;
-    drain*|drng|down*|fail*)
-      reason=$(SLURM_CONF="$conf" sinfo -h -N -n "$host" -o '%E' 2>/dev/null || true)
-      fail "node $host is $st: $reason" ;;
+    # Drained needs someone to look (down is passing: ReturnToService=2 brings the node back
+    # when slurmd registers).
+    drain*|drng)
+      fail "node $host is $st: $(SLURM_CONF="$conf" sinfo -h -N -n "$host" -o '%E' 2>/dev/null || true)" ;;
   esac
   alive "$state/slurmd.pid" || fail "slurmd exited"
-  [ "$SECONDS" -lt "$deadline" ] || fail "node $host is not idle after ${timeout}s (state: ${st:-unknown})"
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    fail "node $host is not idle after ${timeout}s (state: ${st:-unknown}; reason:" \
+         "$(SLURM_CONF="$conf" sinfo -h -N -n "$host" -o '%E' 2>/dev/null || true))"
+  fi
   sleep 0.5
 done
 say "up: node $host idle with $cpus CPUs; export SLURM_CONF=$conf"

@@ -42,7 +42,6 @@ void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
 void AddQcCommand(CLI::App& app, Runner* run);
-void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
-void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
+// train and export: AddTrainerCommands in trainer_launcher.h (they run capsfusion-train).
 
 }  // namespace capsfusion::cli
