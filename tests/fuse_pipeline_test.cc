@@ -258,7 +258,8 @@ TEST(FuseCliTest, ChunkedOutputEqualsTheStreamInEveryFormat) {
     const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method concat --qc -q --chunk-rows 64";
     ASSERT_EQ(RunCommand(base + " -o " + a, &log), 0) << log;
     std::string format = fmt == std::string("tar") ? "webdataset" : fmt == std::string("jsonl.gz") ? "jsonl" : fmt;
-    ASSERT_EQ(RunCommand(base + " --output-format " + format + " -o - > " + b, &log), 0) << log;
+    ASSERT_EQ(RunCommand(base + " --output-format " + format + " --rejects " + b + ".rejects.jsonl -o - > " + b, &log), 0)
+        << log;
     if (std::string(fmt) == "jsonl.gz") {
       ASSERT_EQ(RunCommand("gzip -dc " + a + " | cmp - " + b, &log), 0) << log;
     } else {

@@ -114,7 +114,7 @@ std::string ChunkFileName(size_t index, bool rejects) {
 }
 
 Status SaveManifest(const std::string& work_dir, const WorkManifest& manifest) {
-  return WriteFileAtomic(work_dir + "/manifest.json", manifest.ToJson().dump(1) + "\n");
+  return WriteFileAtomic(work_dir + "/manifest.json", manifest.ToJson().dump() + "\n");
 }
 
 StatusOr<WorkManifest> LoadManifest(const std::string& work_dir) {

@@ -348,7 +348,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   AddOutputOptions(sub, &args->out);
 
   const char* r = "Resume and sharding";
-  sub->add_option("--chunk-rows", args->chunk_rows, "Input rows per committed chunk of OUTPUT.work/")->capture_default_str()->group(r);
+  sub->add_option("--chunk-rows", args->chunk_rows, "Input rows per committed chunk of OUTPUT.work/ (chunks grow to 1% of the rows done, at most 100x this)")->capture_default_str()->group(r);
   sub->add_flag("--overwrite", args->overwrite, "Start over, discarding OUTPUT.work/ and a finished OUTPUT made with other settings")->group(r);
   sub->add_flag("--keep-work", args->keep_work, "Keep OUTPUT.work/ after the output is complete")->group(r);
   sub->add_option("--shard", args->shard, "Do shard I of N (0-based, e.g. 2/8); default: from Slurm, MPI or Kubernetes, else 0/1")->group(r);
