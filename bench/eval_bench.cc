@@ -1,6 +1,7 @@
 // Throughput of the caption scorers and the fusion metrics on generated data:
 // ScoreTokenized on 100k (reference, candidate) pairs, MeasureFusion on 100k
-// (raw, synthetic, fused) triplets. Rates are reported as pairs/s and items/s.
+// (raw, synthetic, fused) triplets, CheckFusion (every QC check) on the same
+// triplets. Rates are reported as pairs/s, items/s and captions/s.
 
 #include <benchmark/benchmark.h>
 
@@ -11,6 +12,7 @@
 
 #include "capsfusion/fusion_metrics.h"
 #include "capsfusion/metrics.h"
+#include "capsfusion/qc.h"
 
 namespace {
 
@@ -170,6 +172,25 @@ void BM_MeasureFusion(benchmark::State& state) {
   state.counters["raw_ret"] = summary.raw_retention;
 }
 BENCHMARK(BM_MeasureFusion)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// Every QC check (CheckFusion, default options) on the same triplets; compare
+// with BM_MeasureFusion of the same run (both tokenize the three captions).
+void BM_CheckFusion(benchmark::State& state) {
+  const Triplets& t = GeneratedTriplets();
+  const capsfusion::QcOptions options;
+  size_t flagged = 0;
+  for (auto _ : state) {
+    flagged = 0;
+    for (size_t i = 0; i < kPairs; ++i) {
+      flagged += !capsfusion::CheckFusion(t.raw[i], t.synthetic[i], t.fused[i], options).passed();
+    }
+    benchmark::DoNotOptimize(flagged);
+  }
+  state.counters["captions/s"] =
+      benchmark::Counter(static_cast<double>(kPairs), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["flagged"] = static_cast<double>(flagged) / kPairs;
+}
+BENCHMARK(BM_CheckFusion)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_IsPromptLeak(benchmark::State& state) {
   const Triplets& t = GeneratedTriplets();

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "fuse/dry_run.h"
 #include "fuse/pipeline.h"
 #include "fuse/progress_line.h"
 #include "fuse_test_helpers.h"
@@ -243,6 +244,59 @@ TEST(FuseCliTest, NoProgressLineInPipes) {
   ASSERT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("o.jsonl"), &log), 0) << log;
   EXPECT_EQ(log.find('\r'), std::string::npos) << log;
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+}
+
+// Other output formats come out of the work dir as they would stream: the same
+// bytes as `-o -` (WebDataset sample keys included).
+TEST(FuseCliTest, ChunkedOutputEqualsTheStreamInEveryFormat) {
+  TempDir dir;
+  WriteFuseInput(dir.File("in.jsonl"), 700, 9);
+  std::string log;
+  for (const char* fmt : {"csv", "json", "tar", "parquet", "jsonl.gz"}) {
+    SCOPED_TRACE(fmt);
+    const std::string a = dir.File(std::string("a.") + fmt), b = dir.File(std::string("b.") + fmt);
+    const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method concat --qc -q --chunk-rows 64";
+    ASSERT_EQ(RunCommand(base + " -o " + a, &log), 0) << log;
+    std::string format = fmt == std::string("tar") ? "webdataset" : fmt == std::string("jsonl.gz") ? "jsonl" : fmt;
+    ASSERT_EQ(RunCommand(base + " --output-format " + format + " --rejects " + b + ".rejects.jsonl -o - > " + b, &log), 0)
+        << log;
+    if (std::string(fmt) == "jsonl.gz") {
+      ASSERT_EQ(RunCommand("gzip -dc " + a + " | cmp - " + b, &log), 0) << log;
+    } else {
+      EXPECT_EQ(ReadFile(a), ReadFile(b));
+    }
+  }
+}
+
+TEST(FuseDryRunTest, EstimatesHugeInputsAndProjects) {
+  TempDir dir;
+  WriteFuseInput(dir.File("in.jsonl"), 1000, 3);
+  const long long size = static_cast<long long>(ReadFile(dir.File("in.jsonl")).size());
+  auto counted = CountInputRows({dir.File("in.jsonl")}, ReaderOptions(), 1 << 30, 10, 1000);
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->rows, 1000u);
+  EXPECT_FALSE(counted->estimated);
+  auto est = CountInputRows({dir.File("in.jsonl")}, ReaderOptions(), 100, 10, 1000);
+  ASSERT_TRUE(est.ok());
+  EXPECT_TRUE(est->estimated);
+  EXPECT_EQ(est->rows, static_cast<uint64_t>((size * 10 + 500) / 1000));
+  EXPECT_NE(est->how.find("estimated from file sizes"), std::string::npos);
+
+  DryRunFigures f;
+  f.sample_rows = 100;
+  f.sample_seconds = 10;  // 10 rows/s
+  f.total.rows = 360000;  // 36000 s on one worker
+  f.unit = "GPU";
+  f.workers = 10;
+  f.price_per_hour = 2.5;
+  auto j = ProjectDryRun(f);
+  EXPECT_DOUBLE_EQ(j["unit_hours"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(j["wall_seconds"].get<double>(), 3600.0);
+  EXPECT_DOUBLE_EQ(j["cost"].get<double>(), 25.0);
+  std::string text = DescribeDryRun(j);
+  EXPECT_NE(text.find("10.00 GPU-hours"), std::string::npos) << text;
+  EXPECT_NE(text.find("wall time with 10 workers: 1h00m"), std::string::npos) << text;
+  EXPECT_NE(text.find("cost at 2.5 per GPU-hour: 25.00"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -161,7 +161,11 @@ TEST(FuseResumeTest, ChangedSettingsAreRefusedByName) {
   const std::string in = dir.File("in.jsonl"), out = dir.File("out.jsonl");
   const auto args = SplitArgs(Cli() + " fuse " + in + " --method concat --chunk-rows 10 -o " + out);
   // Leave an unfinished work dir behind.
-  for (int delay = 30; delay < 2000 && !Exists(out + ".work/manifest.json"); delay *= 2) {
+  auto committed = [&] {
+    return Exists(out + ".work/manifest.json") &&
+           ReadFile(out + ".work/manifest.json").find("chunk-000000.jsonl") != std::string::npos;
+  };
+  for (int delay = 30; delay < 4000 && !committed(); delay = delay * 3 / 2) {
     RunAndSignal(args, dir.File("log"), delay, SIGKILL);
   }
   if (Exists(out + ".summary.json")) GTEST_SKIP() << "could not stop the run before it finished";
@@ -203,6 +207,7 @@ TEST(FuseResumeTest, SigkillWithAModel) {
     landed += KillUntilComplete(SplitArgs(base + out + " --batch-size 5 --chunk-rows 30"), out, std::max(20, run_ms), &rng,
                                 dir.File("log"));
   }
+  EXPECT_GE(landed, 1) << "no kill landed before the model run ended (a run takes " << run_ms << " ms)";
   EXPECT_EQ(ReadFile(out), ReadFile(dir.File("ref.jsonl")));
   EXPECT_EQ(ReadFile(out + ".rejects.jsonl"), ReadFile(dir.File("ref.jsonl.rejects.jsonl")));
   auto rows = ReadJsonlRows(out);

@@ -51,6 +51,7 @@ struct QcOptions {
   size_t max_dropped_numbers = 0;  //!< raw numbers that may be missing
   // Additions (docs/qc.md):
   size_t max_hallucinated_names = 0;  //!< fused proper nouns found in neither source that may occur
+  size_t length_source_cap = 30;      //!< min_length_ratio: the longer source counts at most this many words
   double foreign_script_share = 0.2;  //!< language: a script with this share of the fused letters...
   double source_script_share = 0.05;  //!< ...needs at least this share of a source's letters
   int min_function_words = 4;         //!< language: function words that make a Latin-script language sure
@@ -70,6 +71,17 @@ struct QcResult {
 
 QcResult CheckFusion(std::string_view raw, std::string_view synthetic, std::string_view fused,
                      const QcOptions& options);
+
+//! A failed check and what it found, e.g. {kDroppedName, "Amritsar, McCoy"}.
+struct QcFinding {
+  QcReason reason;
+  std::string detail;
+};
+//! The failed checks of CheckFusion with what each found (the words dropped
+//! or added, the repeated n-gram, the script or language), for reports and
+//! reviews. Same reasons in the same order as CheckFusion; slower.
+std::vector<QcFinding> ExplainFusion(std::string_view raw, std::string_view synthetic, std::string_view fused,
+                                     const QcOptions& options);
 
 //! What the pipeline does with a caption that failed a check.
 enum class QcAction : uint8_t {

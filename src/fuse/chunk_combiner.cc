@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "fuse/durable_file.h"
+#include "fuse/row_sink.h"
 #include "fuse/shard_layout.h"
 
 namespace capsfusion {
@@ -64,6 +67,11 @@ Status CopyJsonlRows(const std::vector<std::string>& parts, RecordWriter* writer
       auto r = (*reader)->Next(&rec, &rej);
       if (r == RecordReader::Result::kEnd) break;
       if (r == RecordReader::Result::kReject) return Status::Corruption(rej.origin + ": " + rej.reason);
+      if (!rec.fields.empty() && rec.fields.back().name == kChunkIdField) {
+        auto id = nlohmann::json::parse(rec.fields.back().json, nullptr, false);
+        if (id.is_string()) rec.id = id.get<std::string>();
+        rec.fields.pop_back();
+      }
       CF_RETURN_IF_ERROR(writer->Write(rec));
     }
     CF_RETURN_IF_ERROR((*reader)->status());

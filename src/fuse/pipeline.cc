@@ -108,6 +108,10 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
       return res;
     }
     auto loaded = LoadManifest(work);
+    if (loaded.ok() && loaded->chunks.empty()) {
+      // Nothing was committed: start afresh with these settings.
+      loaded = Status::NotFound("empty work dir");
+    }
     if (loaded.ok()) {
       auto changes = FingerprintChanges(loaded->fingerprint, o.fingerprint);
       if (!changes.empty()) {
@@ -136,7 +140,8 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
   if (!manifest.input_done) {
     std::unique_ptr<RowSink> sink;
     if (chunked) {
-      sink = MakeChunkSink(work, &manifest);
+      const Format out_format = o.writer.format != Format::kAuto ? o.writer.format : FormatFromPath(o.output);
+      sink = MakeChunkSink(work, &manifest, out_format == Format::kWebDataset);
     } else if (dry) {
       sink = MakeStreamSink(nullptr, nullptr);
     } else {
@@ -162,6 +167,7 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     wo.output_field = o.output_field;
     wo.qc = o.qc;
     if (o.provenance_row) wo.row_provenance = o.provenance.dump();
+    wo.stop = o.stop;
     WindowFuser fuser(o.maker, wo);
 
     BoundedQueue<PipelineWindow> to_model(o.queue_windows), to_writer(o.queue_windows);
@@ -194,8 +200,21 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
       writer_status = sink->Finish();
     });
     PipelineWindow w;
+    bool stopped = false;
     while (to_model.Pop(&w)) {
+      if (o.stop != nullptr && o.stop->load() != 0) {
+        // Stop now: rows read but not fused are left for the next run; the
+        // writer commits what was fused as a (shorter) chunk.
+        stopped = true;
+        to_model.Cancel();
+        break;
+      }
       Status s = fuser.Fuse(&w);
+      if (WindowFuser::IsStopped(s)) {
+        stopped = true;
+        to_model.Cancel();
+        break;
+      }
       if (!s.ok()) {
         model_status = s;
         to_model.Cancel();
@@ -211,7 +230,7 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     CF_RETURN_IF_ERROR(writer_status);
     CF_RETURN_IF_ERROR(model_status);
     CF_RETURN_IF_ERROR(reader_status);
-    reached_end = rr.reached_end;
+    reached_end = rr.reached_end && !stopped;
     if (chunked && reached_end) {
       manifest.input_done = true;
       CF_RETURN_IF_ERROR(SaveManifest(work, manifest));

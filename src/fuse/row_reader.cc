@@ -1,6 +1,12 @@
 #include "fuse/row_reader.h"
 
+#include <algorithm>
+
 namespace capsfusion {
+
+uint64_t ChunkTarget(uint64_t chunk_rows, uint64_t rows_before) {
+  return std::max(chunk_rows, std::min(chunk_rows * 100, rows_before / 100));
+}
 
 Status ReadShardRows(const RowReaderOptions& o, BoundedQueue<PipelineWindow>* out, std::atomic<uint64_t>* bytes_read,
                      RowReaderResult* result) {
@@ -47,7 +53,7 @@ Status ReadShardRows(const RowReaderOptions& o, BoundedQueue<PipelineWindow>* ou
       row = PipelineRow();
       ++chunk_fill;
       if (bytes_read != nullptr) bytes_read->store(bytes_done + (*reader)->bytes_read());
-      const bool chunk_end = o.chunk_rows > 0 && chunk_fill >= o.chunk_rows;
+      const bool chunk_end = o.chunk_rows > 0 && chunk_fill >= ChunkTarget(o.chunk_rows, sr + 1 - chunk_fill);
       if (chunk_end || window.rows.size() >= o.window_rows) {
         if (!emit(chunk_end)) return Status::OK();  // cancelled downstream
       }

@@ -24,7 +24,7 @@ struct RowReaderOptions {
   ShardBy shard_by = ShardBy::kRows;  //!< resolved (not kAuto)
   uint64_t shard_unit = 1000;
   uint64_t skip_rows = 0;    //!< shard rows already committed
-  uint64_t chunk_rows = 10000;  //!< rows per chunk (0: one chunk)
+  uint64_t chunk_rows = 10000;  //!< rows per chunk at first (0: one chunk); see ChunkTarget
   size_t window_rows = 256;
   uint64_t max_rows = 0;     //!< stop after this many shard rows (0: all)
   const CaptionMaker* maker = nullptr;
@@ -35,6 +35,11 @@ struct RowReaderResult {
   bool reached_end = false;  //!< every input row was read (not stopped, no max_rows cut)
   uint64_t shard_rows = 0;   //!< shard rows seen (skipped ones included)
 };
+
+//! Rows of a chunk that starts after `rows_before` shard rows: `chunk_rows`,
+//! growing to 1% of the rows before it (at most 100 x chunk_rows), so that a
+//! huge run has about a thousand chunks, not millions, and its manifest stays small.
+uint64_t ChunkTarget(uint64_t chunk_rows, uint64_t rows_before);
 
 //! Runs the reader stage; closes `out` when done. Fails on an input that cannot
 //! be opened or read to the end.

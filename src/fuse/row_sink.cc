@@ -32,7 +32,7 @@ class StreamSink : public RowSink {
 
 class ChunkSink : public RowSink {
  public:
-  ChunkSink(std::string dir, WorkManifest* m) : dir_(std::move(dir)), manifest_(m) {}
+  ChunkSink(std::string dir, WorkManifest* m, bool carry_ids) : dir_(std::move(dir)), manifest_(m), carry_ids_(carry_ids) {}
   ~ChunkSink() override {
     // An uncommitted chunk is left as a temporary; the next run overwrites it.
     if (writer_) (void)writer_->Close();
@@ -41,11 +41,12 @@ class ChunkSink : public RowSink {
 
   Status Write(PipelineWindow* window) override {
     if (window->rows.empty()) return Status::OK();
-    if (!writer_) CF_RETURN_IF_ERROR(Open(window->rows.front().shard_row));
+    if (!writer_) CF_RETURN_IF_ERROR(Open(window->rows.front().shard_row, window->rows.front().unit));
     for (PipelineRow& row : window->rows) {
       UnitCount u{row.unit, 1, 0, 0};
       ++entry_.rows;
       if (row.written) {
+        if (carry_ids_) row.record.SetString(kChunkIdField, row.record.id);
         CF_RETURN_IF_ERROR(writer_->Write(row.record));
         ++entry_.written;
         ++u.written;
@@ -65,7 +66,7 @@ class ChunkSink : public RowSink {
   Status Finish() override { return writer_ ? Commit() : Status::OK(); }
 
  private:
-  Status Open(uint64_t first_row) {
+  Status Open(uint64_t first_row, uint64_t first_unit) {
     if (first_row != manifest_->rows_committed()) {
       return Status::Internal("chunk starts at row " + std::to_string(first_row) + ", expected " +
                               std::to_string(manifest_->rows_committed()));
@@ -74,6 +75,7 @@ class ChunkSink : public RowSink {
     entry_ = ChunkEntry();
     entry_.file = ChunkFileName(index_, false);
     entry_.first_row = first_row;
+    entry_.first_unit = first_unit;
     WriterOptions wo;
     wo.format = Format::kJsonl;
     auto w = RecordWriter::Open(Tmp(entry_.file), wo);
@@ -107,6 +109,7 @@ class ChunkSink : public RowSink {
 
   std::string dir_;
   WorkManifest* manifest_;
+  bool carry_ids_;
   size_t index_ = 0;
   ChunkEntry entry_;
   std::unique_ptr<RecordWriter> writer_;
@@ -119,8 +122,8 @@ std::unique_ptr<RowSink> MakeStreamSink(std::unique_ptr<RecordWriter> writer, st
   return std::make_unique<StreamSink>(std::move(writer), std::move(rejects));
 }
 
-std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest) {
-  return std::make_unique<ChunkSink>(std::move(work_dir), manifest);
+std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest, bool carry_ids) {
+  return std::make_unique<ChunkSink>(std::move(work_dir), manifest, carry_ids);
 }
 
 }  // namespace capsfusion

@@ -27,6 +27,11 @@ class RowSink {
 std::unique_ptr<RowSink> MakeStreamSink(std::unique_ptr<RecordWriter> writer, std::unique_ptr<RejectWriter> rejects);
 
 //! Chunks in `work_dir`, recorded in `*manifest` (saved after every commit).
-std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest);
+//! `carry_ids`: rows keep their record id in the field kChunkIdField (for
+//! outputs that name rows by id, WebDataset), which CopyJsonlRows takes back.
+std::unique_ptr<RowSink> MakeChunkSink(std::string work_dir, WorkManifest* manifest, bool carry_ids = false);
+
+//! The chunk field that carries a row's id to the final combine.
+constexpr const char* kChunkIdField = "__capsfusion_id";
 
 }  // namespace capsfusion

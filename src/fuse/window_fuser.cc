@@ -21,6 +21,7 @@ Status WindowFuser::MakeSorted(PipelineWindow* w, const std::vector<size_t>& idx
   std::vector<const PreparedPrompt*> prompts;
   for (size_t start = 0; start < order.size(); start += batch) {
     const size_t end = std::min(order.size(), start + batch);
+    if (options_.stop != nullptr && options_.stop->load() != 0) return Status::Unavailable(kStopped);
     recs.clear();
     prompts.clear();
     for (size_t k = start; k < end; ++k) {

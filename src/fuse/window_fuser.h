@@ -3,6 +3,7 @@
 // afterwards), runs QC with its retries, and sets each row's outcome.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "capsfusion/status.h"
@@ -16,6 +17,8 @@ struct WindowFuserOptions {
   std::string output_field = "capsfusion";
   QcSettings qc;                   //!< qc.enabled false: no checks, no qc_reasons field
   std::string row_provenance;      //!< non-empty: JSON set as field capsfusion_provenance
+  //! Nonzero: abandon the window between two batches (Fuse then returns kStopped).
+  const std::atomic<int>* stop = nullptr;
 };
 
 class WindowFuser {
@@ -23,8 +26,10 @@ class WindowFuser {
   WindowFuser(CaptionMaker* maker, WindowFuserOptions options) : maker_(maker), options_(std::move(options)) {}
 
   //! Fuses every row the reader accepted; sets `written`/`reject` of each row
-  //! and the window's QC counts. Fails only when the backend fails.
+  //! and the window's QC counts. Fails only when the backend fails; returns
+  //! Stopped() (the window left unfused) when options.stop was set.
   Status Fuse(PipelineWindow* window);
+  static bool IsStopped(const Status& s) { return s.code() == Status::Code::kUnavailable && s.message() == kStopped; }
 
   //! Seconds spent in the caption maker (model time).
   double make_seconds() const { return make_seconds_; }
@@ -33,6 +38,7 @@ class WindowFuser {
   //! Fuses rows[idx] in prompt-length order; results in the order of idx.
   Status MakeSorted(PipelineWindow* w, const std::vector<size_t>& idx, bool retry, std::vector<FusedCaption>* out);
 
+  static constexpr const char* kStopped = "stopped by a signal";
   CaptionMaker* maker_;
   WindowFuserOptions options_;
   double make_seconds_ = 0;

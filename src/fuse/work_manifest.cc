@@ -54,6 +54,7 @@ nlohmann::ordered_json WorkManifest::ToJson() const {
     e["file"] = c.file;
     e["rejects_file"] = c.rejects_file;
     e["first_row"] = c.first_row;
+    e["first_unit"] = c.first_unit;
     e["rows"] = c.rows;
     e["written"] = c.written;
     e["rejected"] = c.rejected;
@@ -85,6 +86,7 @@ StatusOr<WorkManifest> WorkManifest::FromJson(const std::string& text, const std
       c.file = e.at("file").get<std::string>();
       c.rejects_file = e.value("rejects_file", "");
       c.first_row = e.at("first_row").get<uint64_t>();
+      c.first_unit = e.value("first_unit", uint64_t{0});
       c.rows = e.at("rows").get<uint64_t>();
       c.written = e.at("written").get<uint64_t>();
       c.rejected = e.at("rejected").get<uint64_t>();
@@ -112,7 +114,7 @@ std::string ChunkFileName(size_t index, bool rejects) {
 }
 
 Status SaveManifest(const std::string& work_dir, const WorkManifest& manifest) {
-  return WriteFileAtomic(work_dir + "/manifest.json", manifest.ToJson().dump(1) + "\n");
+  return WriteFileAtomic(work_dir + "/manifest.json", manifest.ToJson().dump() + "\n");
 }
 
 StatusOr<WorkManifest> LoadManifest(const std::string& work_dir) {

@@ -28,6 +28,7 @@ struct ChunkEntry {
   std::string file;          //!< chunk-NNNNNN.jsonl (relative to the work dir)
   std::string rejects_file;  //!< chunk-NNNNNN.rejects.jsonl, or empty when none
   uint64_t first_row = 0;    //!< first of the shard's input rows it covers
+  uint64_t first_unit = 0;   //!< the unit of that row
   uint64_t rows = 0;         //!< input rows read
   uint64_t written = 0, rejected = 0, new_tokens = 0;
   QcCounts qc;

@@ -18,9 +18,12 @@ struct Scratch {
 inline bool On(const QcOptions& o, QcReason r) { return o.enabled[static_cast<size_t>(r)]; }
 
 // Fused words against the sources: below min_length_ratio of the longer
-// source, or above max_length_ratio of both together.
+// source (counted up to length_source_cap words: a long keyword list is
+// rightly condensed), or above max_length_ratio of both together.
 bool LengthOutOfBounds(size_t raw, size_t synthetic, size_t fused, const QcOptions& o) {
-  const double longer = static_cast<double>(raw > synthetic ? raw : synthetic);
+  size_t longest = raw > synthetic ? raw : synthetic;
+  if (longest > o.length_source_cap) longest = o.length_source_cap;
+  const double longer = static_cast<double>(longest);
   const double both = static_cast<double>(raw + synthetic);
   const double f = static_cast<double>(fused);
   if (longer > 0 && f < o.min_length_ratio * longer) return true;

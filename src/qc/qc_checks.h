@@ -20,6 +20,9 @@ struct Caption {
   std::string_view text;
   const std::vector<eval::FusionWord>* words = nullptr;
   bool title_case = false;
+  //! Written in capitals: an all-capitals word of 5 letters or more, or two
+  //! of 4 or more ("TENT CITY", "POLAROID CUBE").
+  bool shouting = false;
   eval::WordSet set;  //!< distinct words
   //! The words joined without separators ("Todd-Snyder Fall" -> "toddsnyderfall"),
   //! so that "NorthFace" and "North Face" can find each other.
@@ -30,23 +33,44 @@ struct Caption {
   //! Whether a word of another caption is in this one: the same word, or
   //! (for words of at least `min_squashed` bytes) inside the squashed text.
   bool Holds(const eval::FusionWord& w, size_t min_squashed) const;
+  //! Holds(w, 3), or for words of 6 bytes or more, the squashed text holds
+  //! the word's first max(5, size - 3) bytes ("Canadian" and "Canada",
+  //! "Breakers" and "Breaker").
+  bool HoldsRelated(const eval::FusionWord& w) const;
+  //! A word of this caption spelt nearly like `w` (5 letters or more; edit
+  //! distance 1 with adjacent swaps counting 1, or 2 from 10 letters on; the
+  //! first letter the same):
+  //! "Afganistan" and "Afghanistan", "Guiliani" and "Giuliani".
+  bool HoldsRespelt(const eval::FusionWord& w) const;
 };
+
+//! The word as written in `text` (case kept).
+std::string_view Original(std::string_view text, const eval::FusionWord& w);
 
 //! The three captions of a check.
 struct Triplet {
   Caption raw, synthetic, fused;
 };
 
+//! Words a check found, for explanations (may be null when not wanted).
+using Found = std::vector<std::string>;
+
+//! Appends the words of `hits` (of `text`) to `found` as written, in text order.
+void AddFound(std::string_view text, std::vector<const eval::FusionWord*>* hits, Found* found);
+
+//! Whether a word of `c` counts as a name for dropped_name and hallucination
+//! (docs/qc.md, "Names").
+bool IsName(const Caption& c, const eval::FusionWord& w);
 //! Distinct raw proper words (names) that the fused caption lacks.
-size_t DroppedNames(const Triplet& t);
+size_t DroppedNames(const Triplet& t, Found* found = nullptr);
 //! Distinct raw numbers (words with a digit) that the fused caption lacks;
 //! "1,000" = "1000" and "2" = "two", "3rd" = "third" (up to twenty).
-size_t DroppedNumbers(const Triplet& t);
+size_t DroppedNumbers(const Triplet& t, Found* found = nullptr);
 //! Distinct proper words of the fused caption found in neither source.
-size_t HallucinatedNames(const Triplet& t);
+size_t HallucinatedNames(const Triplet& t, Found* found = nullptr);
 //! Whether some `n`-gram of the fused words occurs more than
 //! 1 + max_repeats times, and more often than in either source.
-bool HasRepetition(const Triplet& t, int n, int max_repeats);
+bool HasRepetition(const Triplet& t, int n, int max_repeats, Found* found = nullptr);
 
 //! Writing systems the language check tells apart.
 enum class Script : uint8_t {

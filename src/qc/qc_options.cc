@@ -30,6 +30,7 @@ std::string QcOptions::ToJson() const {
   out += ']';
   AddNumber("min_length_ratio", min_length_ratio, &out);
   AddNumber("max_length_ratio", max_length_ratio, &out);
+  AddNumber("length_source_cap", static_cast<double>(length_source_cap), &out);
   AddNumber("repeat_ngram", repeat_ngram, &out);
   AddNumber("max_ngram_repeats", max_ngram_repeats, &out);
   AddNumber("max_dropped_names", static_cast<double>(max_dropped_names), &out);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "qc/qc_checks.h"
@@ -36,7 +37,7 @@ size_t Occurrences(const std::vector<uint64_t>& hashes, uint64_t h) {
 
 }  // namespace
 
-bool HasRepetition(const Triplet& t, int n, int max_repeats) {
+bool HasRepetition(const Triplet& t, int n, int max_repeats, Found* found) {
   if (n <= 0) return false;
   const size_t allowed = 1 + static_cast<size_t>(max_repeats < 0 ? 0 : max_repeats);
   thread_local std::vector<uint64_t> fused, sorted, raw, synthetic;
@@ -55,7 +56,19 @@ bool HasRepetition(const Triplet& t, int n, int max_repeats) {
         NgramHashes(*t.synthetic.words, n, &synthetic);
         sources_done = true;
       }
-      if (count > Occurrences(raw, sorted[i]) && count > Occurrences(synthetic, sorted[i])) return true;
+      if (count > Occurrences(raw, sorted[i]) && count > Occurrences(synthetic, sorted[i])) {
+        if (found != nullptr) {
+          // The n-gram's words at its first occurrence, and how often it occurs.
+          const size_t at = static_cast<size_t>(std::find(fused.begin(), fused.end(), sorted[i]) - fused.begin());
+          std::string text;
+          for (size_t k = 0; k < static_cast<size_t>(n); ++k) {
+            if (k) text += ' ';
+            text.append((*t.fused.words)[at + k].text);
+          }
+          found->push_back("\"" + text + "\" x" + std::to_string(count));
+        }
+        return true;
+      }
     }
     i = j;
   }

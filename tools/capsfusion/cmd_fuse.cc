@@ -276,11 +276,15 @@ int RunFuse(const FuseArgs& a) {
                std::to_string(r.rejected) + " rejected); nothing to do");
   } else if (r.state == PipelineResult::State::kInterrupted) {
     int sig = g_stop_signal.load();
-    std::fprintf(stderr,
-                 "capsfusion fuse: interrupted; %llu rows of %s are committed in %s. Run the same command again to "
-                 "resume.\n",
-                 static_cast<unsigned long long>(r.rows), output.c_str(),
-                 output == "-" ? "(nothing: -o - does not resume)" : WorkDirFor(output).c_str());
+    if (output == "-") {
+      std::fprintf(stderr, "capsfusion fuse: interrupted after %llu rows (-o - does not resume; write to a file for that)\n",
+                   static_cast<unsigned long long>(r.rows));
+    } else {
+      std::fprintf(stderr,
+                   "capsfusion fuse: interrupted; %llu rows of %s are committed in %s. Run the same command again to "
+                   "resume.\n",
+                   static_cast<unsigned long long>(r.rows), output.c_str(), WorkDirFor(output).c_str());
+    }
     return sig > 0 ? 128 + sig : kExitFailure;
   } else if (!a.quiet) {
     char qcbuf[128] = "";
@@ -344,7 +348,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   AddOutputOptions(sub, &args->out);
 
   const char* r = "Resume and sharding";
-  sub->add_option("--chunk-rows", args->chunk_rows, "Input rows per committed chunk of OUTPUT.work/")->capture_default_str()->group(r);
+  sub->add_option("--chunk-rows", args->chunk_rows, "Input rows per committed chunk of OUTPUT.work/ (chunks grow to 1% of the rows done, at most 100x this)")->capture_default_str()->group(r);
   sub->add_flag("--overwrite", args->overwrite, "Start over, discarding OUTPUT.work/ and a finished OUTPUT made with other settings")->group(r);
   sub->add_flag("--keep-work", args->keep_work, "Keep OUTPUT.work/ after the output is complete")->group(r);
   sub->add_option("--shard", args->shard, "Do shard I of N (0-based, e.g. 2/8); default: from Slurm, MPI or Kubernetes, else 0/1")->group(r);

@@ -27,7 +27,7 @@ int RunMerge(const MergeArgs& a) {
   mo.rejects = a.rejects;
   mo.writer = *wopt;
   auto r = MergeShards(mo);
-  if (!r.ok()) return Fail("merge", r.status());
+  if (!r.ok()) return Fail("merge", r.status().message());
   if (!a.quiet) {
     std::fprintf(stderr, "capsfusion merge: %u shards, %llu rows, %llu written to %s, %llu rejected\n", r->shards,
                  static_cast<unsigned long long>(r->rows), static_cast<unsigned long long>(r->written),

@@ -53,10 +53,14 @@ struct Example {
   std::string raw, synthetic, fused;
 };
 
-void PrintExample(FILE* rep, QcReason reason, const Example& e) {
-  std::fprintf(rep, "\n[%s] row %llu (%s)\n  raw:       %s\n  synthetic: %s\n  fused:     %s\n", QcReasonName(reason),
-              static_cast<unsigned long long>(e.index), e.origin.c_str(), e.raw.c_str(), e.synthetic.c_str(),
-              e.fused.c_str());
+void PrintExample(FILE* rep, QcReason reason, const Example& e, const QcOptions& options) {
+  std::string detail;
+  for (const QcFinding& f : ExplainFusion(e.raw, e.synthetic, e.fused, options)) {
+    if (f.reason == reason) detail = f.detail;
+  }
+  std::fprintf(rep, "\n[%s] row %llu (%s): %s\n  raw:       %s\n  synthetic: %s\n  fused:     %s\n",
+               QcReasonName(reason), static_cast<unsigned long long>(e.index), e.origin.c_str(), detail.c_str(),
+               e.raw.c_str(), e.synthetic.c_str(), e.fused.c_str());
 }
 
 double Share(uint64_t n, uint64_t d) { return d ? static_cast<double>(n) / static_cast<double>(d) : 0.0; }
@@ -211,7 +215,7 @@ int RunQc(const QcArgs& a) {
     std::fprintf(rep, " in %.2f s\n", seconds);
     if (!a.output.empty()) std::fprintf(rep, "wrote %s\n", a.output.c_str());
     for (size_t i = 0; i < kQcReasonCount; ++i) {
-      for (const Example& e : examples[i]) PrintExample(rep, static_cast<QcReason>(i), e);
+      for (const Example& e : examples[i]) PrintExample(rep, static_cast<QcReason>(i), e, *options);
     }
   }
   if (std::fflush(stdout) != 0) return Fail(cmd, "cannot write the output");

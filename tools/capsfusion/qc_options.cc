@@ -14,6 +14,9 @@ void AddQcFlags(CLI::App* app, QcFlags* f, const std::string& group) {
   app->add_option("--qc-max-length-ratio", o.max_length_ratio,
                   "length_ratio: fused words above this multiple of both sources' words fail")
       ->capture_default_str()->check(CLI::PositiveNumber)->group(group);
+  app->add_option("--qc-length-source-cap", o.length_source_cap,
+                  "length_ratio: the longer source counts at most this many words for the lower bound")
+      ->capture_default_str()->check(CLI::PositiveNumber)->group(group);
   app->add_option("--qc-repeat-ngram", o.repeat_ngram, "repetition: n of the repeated n-grams")
       ->capture_default_str()->check(CLI::Range(1, 16))->group(group);
   app->add_option("--qc-max-ngram-repeats", o.max_ngram_repeats,
