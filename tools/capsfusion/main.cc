@@ -3,9 +3,12 @@
 #include <exception>
 
 #include "command.h"
+#include "trainer_launcher.h"
 
 int main(int argc, char** argv) {
   using namespace capsfusion::cli;
+  // The trainer is its own executable (it links LibTorch): it gets these arguments as they are.
+  if (argc > 1 && IsTrainerCommand(argv[1])) return ExecTrainer(argc, argv);
   CLI::App app{
       "capsfusion: fuse raw web alt-text and synthetic captions into one caption that keeps\n"
       "the real-world knowledge of the first and the structure of the second (CapsFusion).\n"
@@ -18,14 +21,14 @@ int main(int argc, char** argv) {
   Runner run;
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
+  AddMergeCommand(app, &run);
   AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
   AddViewCommand(app, &run);
   AddQcCommand(app, &run);
   AddServeCommand(app, &run);
-  AddTrainCommand(app, &run);
-  AddExportCommand(app, &run);
+  AddTrainerCommands(app, &run);
 
 
   try {

@@ -2,15 +2,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "command.h"
-
-#ifdef CAPSFUSION_HAVE_TRAIN
 #include "train/train.h"
-#endif
+#include "train_commands.h"
 
 namespace capsfusion::cli {
-
-#ifdef CAPSFUSION_HAVE_TRAIN
 
 namespace {
 
@@ -158,20 +153,5 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
 
   sub->callback([a, run] { *run = [a] { return RunTrain(*a); }; });
 }
-
-#else  // !CAPSFUSION_HAVE_TRAIN
-
-void AddTrainCommand(CLI::App& app, Runner* run) {
-  CLI::App* sub = app.add_subcommand("train", "Train a compact fusion model (not in this build: it needs LibTorch)");
-  sub->allow_extras();
-  sub->callback([run] {
-    *run = [] {
-      return Fail("train", "this build has no trainer; install libtorch-dev (scripts/setup.sh) and rebuild with "
-                           "-DCAPSFUSION_BUILD_TRAIN=ON");
-    };
-  });
-}
-
-#endif  // CAPSFUSION_HAVE_TRAIN
 
 }  // namespace capsfusion::cli

@@ -2,15 +2,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "command.h"
-
-#ifdef CAPSFUSION_HAVE_TRAIN
 #include "train/train.h"
-#endif
+#include "train_commands.h"
 
 namespace capsfusion::cli {
-
-#ifdef CAPSFUSION_HAVE_TRAIN
 
 void AddExportCommand(CLI::App& app, Runner* run) {
   auto e = std::make_shared<train::ExportOptions>();
@@ -39,17 +34,5 @@ void AddExportCommand(CLI::App& app, Runner* run) {
     };
   });
 }
-
-#else  // !CAPSFUSION_HAVE_TRAIN
-
-void AddExportCommand(CLI::App& app, Runner* run) {
-  CLI::App* sub = app.add_subcommand("export", "Write a training run's model as GGUF (not in this build: needs LibTorch)");
-  sub->allow_extras();
-  sub->callback([run] {
-    *run = [] { return Fail("export", "this build has no trainer; rebuild with LibTorch (-DCAPSFUSION_BUILD_TRAIN=ON)"); };
-  });
-}
-
-#endif  // CAPSFUSION_HAVE_TRAIN
 
 }  // namespace capsfusion::cli
