@@ -74,7 +74,7 @@ make_inputs() {
     }
   }' >"$dir/part-2.jsonl"
   printf 'Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n' >"$dir/template.txt"
-  "$random_model" "$dir/tiny.gguf" 3 || fail "could not write the test model"
+  "$random_model" "$dir/tiny.gguf" --ctx 512 --seed 3 || fail "could not write the test model"
   # The model fusion runs on the first rows only: a random model on two cores is slow.
   head -n 300 "$dir/part-1.jsonl" >"$dir/model-in.jsonl"
 }
