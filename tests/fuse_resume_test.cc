@@ -49,7 +49,7 @@ void RemoveOutput(const std::string& out) {
 TEST(FuseResumeTest, SigkillAtRandomPointsGivesTheUninterruptedOutput) {
   TempDir dir;
   const size_t valid = WriteFuseInput(dir.File("in.jsonl"), 3000, 7);
-  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method concat --chunk-rows 40 -q -o ";
+  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method concat --chunk-rows 100 -q -o ";
   ASSERT_EQ(RunToEnd(SplitArgs(base + dir.File("ref.jsonl")), dir.File("log")), 0) << ReadFile(dir.File("log"));
   const std::string ref = ReadFile(dir.File("ref.jsonl"));
   const std::string ref_rejects = ReadFile(dir.File("ref.jsonl.rejects.jsonl"));
@@ -65,14 +65,14 @@ TEST(FuseResumeTest, SigkillAtRandomPointsGivesTheUninterruptedOutput) {
   std::mt19937 rng(20261126);
   const std::string out = dir.File("out.jsonl");
   int landed = 0;
-  for (int round = 0; round < 8 && landed < 20; ++round) {
+  for (int round = 0; round < 20 && landed < 20; ++round) {
     SCOPED_TRACE(round);
     RemoveOutput(out);
-    landed += KillUntilComplete(SplitArgs(base + out), out, std::max(20, run_ms), &rng, dir.File("log"));
+    landed += KillUntilComplete(SplitArgs(base + out), out, std::max(20, run_ms * 3 / 4), &rng, dir.File("log"));
     ASSERT_EQ(ReadFile(out), ref);
     ASSERT_EQ(ReadFile(out + ".rejects.jsonl"), ref_rejects);
   }
-  EXPECT_GE(landed, 10) << "kills should land before the run ends (a run takes " << run_ms << " ms)";
+  EXPECT_GE(landed, 15) << "kills should land before the run ends (a run takes " << run_ms << " ms)";
   EXPECT_FALSE(Exists(out + ".work"));
 
   // Every valid row exactly once, in input order.
@@ -140,7 +140,15 @@ TEST(FuseResumeTest, SigtermCommitsAndTellsHowToResume) {
   const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method concat --chunk-rows 500 -o ";
   ASSERT_EQ(RunToEnd(SplitArgs(base + dir.File("ref.jsonl") + " -q"), dir.File("log")), 0);
   const std::string out = dir.File("out.jsonl");
-  int rc = RunAndSignal(SplitArgs(base + out), dir.File("log"), 60, SIGTERM);
+  // Signal once the run has committed something.
+  pid_t pid = Spawn(SplitArgs(base + out), dir.File("log"));
+  for (int i = 0; i < 5000 && !Exists(out + ".work/chunk-000000.jsonl"); ++i) {
+    int st = 0;
+    if (waitpid(pid, &st, WNOHANG) == pid) GTEST_SKIP() << "the run finished before the signal";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill(pid, SIGTERM);
+  int rc = Wait(pid);
   if (rc == 0) GTEST_SKIP() << "the run finished before the signal";
   EXPECT_EQ(rc, 128 + SIGTERM);
   std::string log = ReadFile(dir.File("log"));

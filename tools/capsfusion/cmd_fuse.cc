@@ -107,6 +107,7 @@ bool InputsCompressed(const std::vector<std::string>& inputs) {
 
 int RunFuse(const FuseArgs& a) {
   const std::string cmd = "fuse";
+  InstallStopHandlers();
   auto method = ParseFuseMethod(a.method);
   if (!method.ok()) return Fail(cmd, method.status());
   auto ropt = MakeReaderOptions(a.in);
@@ -239,7 +240,6 @@ int RunFuse(const FuseArgs& a) {
   }
   po.progress = &progress;
   po.stop = &g_stop_signal;
-  InstallStopHandlers();
   progress.Start();
   auto result = RunFusePipeline(po);
   progress.Stop();
