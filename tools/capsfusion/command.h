@@ -42,5 +42,7 @@ void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
 void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
 void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
+void AddTeachCommand(CLI::App& app, Runner* run);
+void AddCaptionCommand(CLI::App& app, Runner* run);
 
 }  // namespace capsfusion::cli

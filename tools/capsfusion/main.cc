@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   AddViewCommand(app, &run);
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
+  AddTeachCommand(app, &run);
+  AddCaptionCommand(app, &run);
 
 
   try {
