@@ -55,6 +55,7 @@ bool DecodeBase64ForTest(const std::string& in, std::string* out) {
 
 FakeOpenAI::FakeOpenAI(Options options) : options_(std::move(options)), server_(new httplib::Server) {
   server_->new_task_queue = [] { return new httplib::ThreadPool(48); };
+  server_->set_tcp_nodelay(true);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     int status = 200;
     std::string out, retry_after;
