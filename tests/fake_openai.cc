@@ -3,6 +3,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <fstream>
 
@@ -18,6 +21,20 @@ std::string Between(const std::string& s, const std::string& a, const std::strin
   p += a.size();
   size_t q = s.find(b, p);
   return s.substr(p, q == std::string::npos ? std::string::npos : q - p);
+}
+
+// Debian's cpp-httplib library listens with a backlog of 5, so a sixth client
+// connecting at once waits a second for a SYN retransmission. Listening again
+// on the same socket raises the backlog.
+void RaiseListenBacklog(int port) {
+  for (int fd = 0; fd < 4096; ++fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof(a);
+    int accepting = 0;
+    socklen_t alen = sizeof(accepting);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || a.sin_family != AF_INET || ntohs(a.sin_port) != port) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &alen) == 0 && accepting) listen(fd, 256);
+  }
 }
 
 }  // namespace
@@ -77,6 +94,7 @@ FakeOpenAI::FakeOpenAI(Options options) : options_(std::move(options)), server_(
   }
   if (port_ > 0) thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (port_ > 0 && !server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (port_ > 0) RaiseListenBacklog(port_);
 }
 
 FakeOpenAI::~FakeOpenAI() { Stop(); }

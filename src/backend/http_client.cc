@@ -37,6 +37,23 @@ size_t ReadHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+const std::string& NoProxyList() {
+  static const std::string list = [] {
+    std::string l = "localhost,127.0.0.1,::1";
+    for (const char* var : {"no_proxy", "NO_PROXY"}) {
+      const char* v = std::getenv(var);
+      if (v != nullptr && *v != '\0') {
+        if (std::string(v) == "*") return std::string("*");  // no proxy at all
+        l += ",";
+        l += v;
+        break;
+      }
+    }
+    return l;
+  }();
+  return list;
+}
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -71,6 +88,9 @@ HttpResponse HttpClient::Send(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.retry_after);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Proxies from the environment (https_proxy, ...) apply, never to loopback
+  // (the option replaces $no_proxy, so that list is kept in it).
+  curl_easy_setopt(c, CURLOPT_NOPROXY, NoProxyList().c_str());
   if (!req.get) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
