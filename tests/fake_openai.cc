@@ -229,7 +229,8 @@ void FakeOpenAI::Handle(const std::string& path, const std::string& auth, const 
   if (answer.empty()) {
     std::string raw = Between(prompt, "Sentence 1: ", "\n"), syn = Between(prompt, "Sentence 2: ", "\n");
     if (!raw.empty() || !syn.empty()) {
-      answer = " " + FakeFusion(raw, syn);
+      // Chat models tend to repeat the label and quote the sentence.
+      answer = chat ? "New Sentence: \"" + FakeFusion(raw, syn) + "\"" : " " + FakeFusion(raw, syn);
     } else {
       size_t nl = prompt.rfind('\n');
       answer = "echo: " + (nl == std::string::npos ? prompt : prompt.substr(nl + 1));

@@ -4,7 +4,8 @@
 // do, and counts what it sees.
 //
 // Answers are a pure function of the request: for the paper's prompt
-// ("Sentence 1: R\nSentence 2: S\nNew Sentence:") the text is FakeFusion(R, S);
+// ("Sentence 1: R\nSentence 2: S\nNew Sentence:") the text is " " + FakeFusion(R, S)
+// (chat: "New Sentence: \"FakeFusion(R, S)\"", as chat models answer);
 // for an image part (a data URL) it is FakeImageCaption(decoded bytes);
 // otherwise "echo: " plus the prompt's last line.
 #pragma once

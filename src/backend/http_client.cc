@@ -16,8 +16,14 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Answers are small JSON documents; a body past this is not one (and would
+// only eat memory): the transfer is cut and counts as a failed try.
+constexpr size_t kMaxBodyBytes = 64 << 20;
+
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * n > kMaxBodyBytes) return 0;
+  body->append(data, size * n);
   return size * n;
 }
 

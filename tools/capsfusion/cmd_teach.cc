@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +56,22 @@ std::string PairKey(const Record& r, const InputOptions& in) {
   const Field* raw = r.Find(in.raw_field);
   const Field* syn = r.Find(in.synthetic_field);
   return (raw ? raw->json : "") + '\x1f' + (syn ? syn->json : "");
+}
+
+// The teacher's answer as a target: chat models sometimes repeat the prompt's
+// last label ("New Sentence: ...") or quote the sentence.
+std::string CleanTarget(std::string t) {
+  const std::string label = "new sentence:";
+  if (t.size() >= label.size()) {
+    std::string head = t.substr(0, label.size());
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (head == label) t = t.substr(label.size());
+  }
+  size_t b = t.find_first_not_of(" \t\r\n");
+  size_t e = t.find_last_not_of(" \t\r\n");
+  t = b == std::string::npos ? "" : t.substr(b, e - b + 1);
+  if (t.size() >= 2 && t.front() == '"' && t.back() == '"' && t.find('"', 1) == t.size() - 1) t = t.substr(1, t.size() - 2);
+  return t;
 }
 
 // One JSONL line with the record's fields, verbatim.
@@ -211,14 +228,15 @@ int RunTeach(const TeachArgs& a) {
     for (size_t k = 0; k < ptrs.size(); ++k) {
       Record& r = pending[start + k];
       Status st = (*fused)[k].status;
-      if (st.ok() && (*fused)[k].text.empty()) st = Status::Unavailable("the teacher answered with an empty caption");
+      const std::string target = CleanTarget((*fused)[k].text);
+      if (st.ok() && target.empty()) st = Status::Unavailable("the teacher answered with an empty caption");
       if (!st.ok()) {
         ++failed;
         Status w = rejects.Write(Reject{r.origin, st.ToString(), r.raw});
         if (!w.ok()) return Fail(cmd, w);
         continue;
       }
-      r.SetString(a.target_field, (*fused)[k].text);
+      r.SetString(a.target_field, target);
       lines += JsonlLine(r);
       ++written;
     }
