@@ -11,6 +11,7 @@ packages=(
   libsentencepiece-dev sentencepiece
   libcpp-httplib-dev libcurl4-openssl-dev
   libtorch-dev libopenblas0-pthread
+  slurm-wlm munge openmpi-bin  # tests/cluster: a private Slurm cluster and mpirun
 )
 # Node.js runs DuckDB, the reference the Parquet tests check against
 # (scripts/setup-test-deps.sh); an image that ships its own node keeps it.

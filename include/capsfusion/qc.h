@@ -49,6 +49,14 @@ struct QcOptions {
   int max_ngram_repeats = 1;       //!< an n-gram may occur this many extra times
   size_t max_dropped_names = 0;    //!< raw proper nouns that may be missing
   size_t max_dropped_numbers = 0;  //!< raw numbers that may be missing
+  // Additions (docs/qc.md):
+  size_t max_hallucinated_names = 0;  //!< fused proper nouns found in neither source that may occur
+  double foreign_script_share = 0.2;  //!< language: a script with this share of the fused letters...
+  double source_script_share = 0.05;  //!< ...needs at least this share of a source's letters
+  int min_function_words = 4;         //!< language: function words that make a Latin-script language sure
+
+  //! The thresholds and enabled checks as one JSON object (for fingerprints and provenance).
+  std::string ToJson() const;
 };
 
 //! Which checks failed, in enum order.
@@ -74,6 +82,8 @@ enum class QcAction : uint8_t {
 };
 
 const char* QcActionName(QcAction action);
+//! Parses a name written by QcActionName.
+StatusOr<QcAction> ParseQcAction(std::string_view name);
 
 //! One action per reason. When several reasons fail, the strongest action
 //! wins: drop > raw > synthetic > retry > keep.
@@ -87,6 +97,9 @@ struct QcPolicy {
   static StatusOr<QcPolicy> Parse(std::string_view spec, const QcPolicy& base);
   //! The action for a failed result (kKeep when it passed).
   QcAction Decide(const QcResult& result) const;
+  //! Every reason's action as "empty=retry,prompt_leak=retry,..." (all nine,
+  //! in enum order); Parse(ToString(), any base) gives this policy back.
+  std::string ToString() const;
 };
 
 }  // namespace capsfusion

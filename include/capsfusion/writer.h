@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capsfusion/reader.h"
@@ -24,6 +25,8 @@ struct ParquetWriteOptions {
   size_t row_group_bytes = 128 << 20;  //!< buffered value bytes that also close a row group
   bool dictionary = true;              //!< dictionary-encode a column chunk when that is smaller
   size_t page_bytes = 1 << 20;         //!< values per data page, roughly
+  //! File key-value metadata written to the footer, in order (e.g. {"capsfusion.provenance", json}).
+  std::vector<std::pair<std::string, std::string>> key_value_metadata;
 };
 
 //! Parses "zstd", "snappy", "gzip", "lz4_raw" (or "lz4") and "none" (or "uncompressed").

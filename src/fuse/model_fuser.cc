@@ -34,25 +34,41 @@ ModelFuser::ModelFuser(Backend* backend, ModelFuserOptions options) : backend_(b
   }
 }
 
-StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Record*>& batch) {
+PreparedPrompt ModelFuser::Prepare(const Record& record) const {
+  PreparedPrompt p;
+  PromptInfo info;
+  auto prompt = BuildPrompt(template_, record.raw, record.synthetic, backend_->tokenizer(), options_.prompt, &info);
+  if (!prompt.ok()) {
+    p.status = prompt.status();
+    return p;
+  }
+  p.text = std::move(*prompt);
+  p.tokens = info.tokens;
+  return p;
+}
+
+StatusOr<std::vector<FusedCaption>> ModelFuser::Generate(const std::vector<const PreparedPrompt*>& batch,
+                                                         const GenerateOptions* options) {
   std::vector<FusedCaption> out(batch.size());
   std::vector<std::string> prompts;
   std::vector<size_t> slots;
   prompts.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    PromptInfo info;
-    auto prompt = BuildPrompt(template_, batch[i]->raw, batch[i]->synthetic, backend_->tokenizer(), options_.prompt, &info);
-    if (!prompt.ok()) {
-      out[i].status = prompt.status();
+    if (!batch[i]->status.ok()) {
+      out[i].status = batch[i]->status;
       continue;
     }
-    out[i].prompt_tokens = info.tokens;
-    prompts.push_back(std::move(*prompt));
+    out[i].prompt_tokens = batch[i]->tokens;
+    prompts.push_back(batch[i]->text);
     slots.push_back(i);
   }
   if (prompts.empty()) return out;
-  auto results = backend_->Generate(prompts, options_.generate);
+  auto results = backend_->Generate(prompts, options != nullptr ? *options : options_.generate);
   if (!results.ok()) return results.status();
+  if (results->size() != prompts.size()) {
+    return Status::Internal("backend returned " + std::to_string(results->size()) + " results for " +
+                            std::to_string(prompts.size()) + " prompts");
+  }
   for (size_t k = 0; k < slots.size(); ++k) {
     FusedCaption& f = out[slots[k]];
     if (!(*results)[k].status.ok()) {
@@ -65,6 +81,15 @@ StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Rec
     f.new_tokens = g.tokens.size();
   }
   return out;
+}
+
+StatusOr<std::vector<FusedCaption>> ModelFuser::Fuse(const std::vector<const Record*>& batch) {
+  std::vector<PreparedPrompt> prepared;
+  prepared.reserve(batch.size());
+  for (const Record* r : batch) prepared.push_back(Prepare(*r));
+  std::vector<const PreparedPrompt*> ptrs;
+  for (const PreparedPrompt& p : prepared) ptrs.push_back(&p);
+  return Generate(ptrs);
 }
 
 std::string FindDefaultModel(const std::string& argv0_dir) {

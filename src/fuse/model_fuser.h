@@ -30,6 +30,13 @@ struct FusedCaption {
   Status status;                 //!< non-OK when this row could not be fused (prompt too long, request failed)
 };
 
+//! A row's prompt, built ahead of generation (e.g. on the reader thread).
+struct PreparedPrompt {
+  std::string text;   //!< the prompt
+  size_t tokens = 0;  //!< its length in tokens (BOS included): the sort key of length batching
+  Status status;      //!< non-OK: no prompt fits (the row is rejected with this reason)
+};
+
 class ModelFuser {
  public:
   //! `backend` must outlive the fuser.
@@ -42,6 +49,15 @@ class ModelFuser {
   //! prompt cannot be built, or whose request failed, gets a per-row error; only
   //! a backend failure fails the whole batch.
   StatusOr<std::vector<FusedCaption>> Fuse(const std::vector<const Record*>& batch);
+
+  //! The prompt of one row. Safe to call from another thread than Generate.
+  PreparedPrompt Prepare(const Record& record) const;
+  //! Generates for prepared prompts (rows with a non-OK prompt get its status)
+  //! with `options` (the fuser's own decoding when null).
+  StatusOr<std::vector<FusedCaption>> Generate(const std::vector<const PreparedPrompt*>& prompts,
+                                               const GenerateOptions* options = nullptr);
+  const ModelFuserOptions& options() const { return options_; }
+  Backend* backend() const { return backend_; }
 
  private:
   Backend* backend_;

@@ -158,6 +158,7 @@ class ParquetWriter : public RecordWriter {
     f.dictionary = o.dictionary;
     f.page_bytes = std::max<size_t>(o.page_bytes, 1024);
     f.created_by = std::string("capsfusion version ") + CAPSFUSION_VERSION;
+    for (const auto& [key, value] : o.key_value_metadata) f.key_value_metadata.push_back({key, value});
     return f;
   }
 

@@ -315,6 +315,7 @@ Status FileWriter::Finish() {
   }
   meta_.version = 1;
   meta_.created_by = options_.created_by;
+  meta_.key_value_metadata = options_.key_value_metadata;
   meta_.schema.clear();
   SchemaElement root;
   root.name = "schema";

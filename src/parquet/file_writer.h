@@ -43,6 +43,7 @@ struct FileWriterOptions {
   size_t page_bytes = 1 << 20;   //!< values per data page, roughly
   size_t dictionary_bytes = 1 << 20;  //!< a bigger dictionary is abandoned (PLAIN instead)
   std::string created_by = "capsfusion";
+  std::vector<KeyValue> key_value_metadata;  //!< file key-value metadata, in order
 };
 
 class FileWriter {

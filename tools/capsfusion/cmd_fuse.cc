@@ -1,27 +1,59 @@
-// capsfusion fuse: read datasets, make one fused caption per row, write the rows back out.
-#include <chrono>
+// capsfusion fuse: read datasets, make one fused caption per row, write the rows back out,
+// resumably, sharded across processes when asked (see docs/pipeline.md).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "backend_options.h"
 #include "capsfusion/reader.h"
 #include "capsfusion/writer.h"
 #include "command.h"
-#include "fuse/baseline.h"
-#include "fuse/model_fuser.h"
-#include "backend_options.h"
+#include "fuse/caption_maker.h"
+#include "fuse/dry_run.h"
+#include "fuse/durable_file.h"
+#include "fuse/pipeline.h"
+#include "fuse/run_description.h"
+#include "fuse/shard_env.h"
+#include "fuse/shard_layout.h"
 #include "input_options.h"
+#include "qc_options.h"
 
 namespace capsfusion::cli {
 
 namespace {
 
+//! The method used when --method is not given.
+constexpr const char* kDefaultFuseMethod = "concat";
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void OnStopSignal(int sig) {
+  g_stop_signal.store(sig);
+  const char msg[] = "\ncapsfusion fuse: stopping after the current chunk (signal again to quit at once)\n";
+  ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+  (void)n;
+}
+
+void InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;  // a second signal takes its default action
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 struct FuseArgs {
   std::vector<std::string> inputs;
   std::string output;
-  std::string method = "concat";
+  std::string method = kDefaultFuseMethod;
   std::string output_field = "capsfusion";
   std::string rejects;
   std::string summary_json;
@@ -29,17 +61,49 @@ struct FuseArgs {
   bool quiet = false;
   InputOptions in;
   OutputOptions out;
-  // --method model
+  // model
   BackendArgs backend;
   std::string template_path;
   size_t max_prompt_tokens = 256;
   GenerateOptions gen;
+  GenerateOptions retry;
+  // QC
+  bool no_qc = false;
+  bool qc_baselines = false;
+  std::string qc_policy;
+  int qc_retries = 1;
+  QcFlags qc;
+  // resume, sharding
+  uint64_t chunk_rows = 10000;
+  bool overwrite = false, keep_work = false;
+  std::string shard;
+  std::string shard_by = "auto";
+  uint64_t shard_unit = 1000;
+  uint32_t shard_count = 0;
+  std::string provenance = "file";
+  std::string progress = "auto";
+  // dry run
+  bool dry_run = false;
+  uint64_t dry_run_rows = 200;
+  uint32_t workers = 1;
+  double price_per_hour = 0;
+  bool gpu = false;
 };
 
-struct FuseSummary {
-  uint64_t rows = 0, written = 0, rejected = 0, new_tokens = 0;
-  double seconds = 0;
-};
+void Say(const FuseArgs& a, const std::string& line) {
+  if (!a.quiet) std::fprintf(stderr, "capsfusion fuse: %s\n", line.c_str());
+}
+
+bool InputsCompressed(const std::vector<std::string>& inputs) {
+  for (const std::string& p : inputs) {
+    if (p == "-") return true;
+    for (const char* s : {".gz", ".zst", ".parquet"}) {
+      std::string suf(s);
+      if (p.size() >= suf.size() && p.compare(p.size() - suf.size(), suf.size(), suf) == 0) return true;
+    }
+  }
+  return false;
+}
 
 int RunFuse(const FuseArgs& a) {
   const std::string cmd = "fuse";
@@ -47,12 +111,37 @@ int RunFuse(const FuseArgs& a) {
   if (!method.ok()) return Fail(cmd, method.status());
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return Fail(cmd, ropt.status());
+  if (a.chunk_rows == 0) return Fail(cmd, "--chunk-rows must be at least 1");
+  if (a.shard_unit == 0) return Fail(cmd, "--shard-unit must be at least 1");
+  if (a.provenance != "file" && a.provenance != "row") return Fail(cmd, "--provenance must be file or row");
+  if (a.progress != "auto" && a.progress != "on" && a.progress != "off") return Fail(cmd, "--progress must be auto, on or off");
 
+  // Which shard this process is.
+  ShardSpec shard;
+  if (!a.shard.empty()) {
+    auto s = ParseShardSpec(a.shard);
+    if (!s.ok()) return Fail(cmd, s.status());
+    shard = *s;
+  } else {
+    auto s = DetectShard([](const char* name) { return std::getenv(name); }, a.shard_count);
+    if (!s.ok()) return Fail(cmd, s.status());
+    shard = *s;
+  }
+  auto by = ParseShardBy(a.shard_by);
+  if (!by.ok()) return Fail(cmd, by.status());
+  const ShardBy shard_by = ResolveShardBy(*by, a.inputs.size(), shard.count);
+  const std::string output = a.dry_run ? a.output : ShardOutputPath(a.output, shard.index, shard.count);
+
+  // What makes the captions.
   std::unique_ptr<Backend> backend;
   std::unique_ptr<ModelFuser> fuser;
+  std::unique_ptr<CaptionMaker> maker;
+  RunDescription run;
+  run.method = FuseMethodName(*method);
+  run.retry = a.retry;
   if (*method == FuseMethod::kModel) {
     std::string path;
-    auto made = MakeBackend(a.backend, a.gen.num_beams, &path);
+    auto made = MakeBackend(a.backend, std::max(a.gen.num_beams, a.retry.num_beams), &path);
     if (!made.ok()) return Fail(cmd, made.status());
     backend = std::move(*made);
     ModelFuserOptions fopt;
@@ -64,112 +153,157 @@ int RunFuse(const FuseArgs& a) {
       fopt.prompt_template = *t;
     }
     fuser = std::make_unique<ModelFuser>(backend.get(), fopt);
-    if (!a.quiet) {
-      std::fprintf(stderr, "capsfusion fuse: %s model %s (%s), template %s\n", backend->info().kind.c_str(),
-                   backend->info().model.c_str(), path.c_str(), fuser->prompt_template().id.c_str());
-    }
+    maker = MakeModelCaptionMaker(fuser.get(), a.retry, std::max<size_t>(1, a.backend.batch_size));
+    run.backend = &backend->info();
+    run.prompt_template = fuser->prompt_template();
+    run.max_prompt_tokens = a.max_prompt_tokens;
+    run.generate = a.gen;
+    Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
+               fuser->prompt_template().id);
+  } else {
+    maker = MakeBaselineCaptionMaker(*method);
   }
 
+  // QC.
+  QcSettings qc;
+  qc.enabled = !a.no_qc && (*method == FuseMethod::kModel || a.qc_baselines);
+  if (qc.enabled) {
+    auto qopt = MakeQcOptions(a.qc);
+    if (!qopt.ok()) return Fail(cmd, qopt.status());
+    qc.options = *qopt;
+    auto policy = QcPolicy::Parse(a.qc_policy, QcPolicy::Default());
+    if (!policy.ok()) return Fail(cmd, policy.status());
+    qc.policy = *policy;
+    qc.max_retries = std::max(0, a.qc_retries);
+  }
+  run.qc = qc.enabled;
+  run.qc_options = qc.options;
+  run.qc_policy = qc.policy;
+  run.qc_retries = qc.max_retries;
+
+  run.inputs = a.inputs;
+  run.input_format = a.in.format;
+  run.fields = ropt->fields;
+  run.max_field_bytes = a.in.max_field_bytes;
+  run.output_field = a.output_field;
+  run.shard_index = shard.index;
+  run.shard_count = shard.count;
+  run.shard_by = shard_by;
+  run.shard_unit = a.shard_unit;
+  run.provenance = a.provenance;
+
+  PipelineOptions po;
+  po.inputs = a.inputs;
+  po.reader = *ropt;
+  po.output = output;
   auto wopt = MakeWriterOptions(a.out);
   if (!wopt.ok()) return Fail(cmd, wopt.status());
-  auto writer = RecordWriter::Open(a.output, *wopt);
-  if (!writer.ok()) return Fail(cmd, writer.status());
-  std::string rejects_path = a.rejects.empty() ? (a.output == "-" ? "rejects.jsonl" : a.output + ".rejects.jsonl") : a.rejects;
-  RejectWriter rejects(rejects_path);
-
-  FuseSummary sum;
-  auto start = std::chrono::steady_clock::now();
-  auto reject = [&](const Reject& rej) -> Status {
-    ++sum.rejected;
-    if (!a.quiet) std::fprintf(stderr, "capsfusion fuse: rejected %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
-    return rejects.Write(rej);
-  };
-
-  std::vector<Record> batch;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return Status::OK();
-    std::vector<FusedCaption> fused(batch.size());
-    if (fuser) {
-      std::vector<const Record*> ptrs;
-      for (const Record& r : batch) ptrs.push_back(&r);
-      auto res = fuser->Fuse(ptrs);
-      if (!res.ok()) return res.status();
-      fused = std::move(*res);
-    } else {
-      for (size_t i = 0; i < batch.size(); ++i) fused[i].text = BaselineCaption(*method, batch[i].raw, batch[i].synthetic);
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Record& rec = batch[i];
-      if (!fused[i].status.ok()) {
-        CF_RETURN_IF_ERROR(reject(Reject{rec.origin, fused[i].status.ToString(), rec.raw}));
-        continue;
-      }
-      sum.new_tokens += fused[i].new_tokens;
-      rec.SetString(a.output_field, fused[i].text);
-      CF_RETURN_IF_ERROR((*writer)->Write(rec));
-      ++sum.written;
-    }
-    batch.clear();
-    return Status::OK();
-  };
-
-  const size_t batch_size = fuser ? std::max<size_t>(1, a.backend.batch_size) : 1;
-  Record rec;
-  Reject rej;
-  for (const std::string& path : a.inputs) {
-    auto reader = RecordReader::Open(path, *ropt);
-    if (!reader.ok()) return Fail(cmd, reader.status());
-    for (;;) {
-      auto r = (*reader)->Next(&rec, &rej);
-      if (r == RecordReader::Result::kEnd) break;
-      ++sum.rows;
-      if (r == RecordReader::Result::kReject) {
-        Status s = reject(rej);
-        if (!s.ok()) return Fail(cmd, s);
-        continue;
-      }
-      batch.push_back(std::move(rec));
-      rec = Record();
-      if (batch.size() >= batch_size) {
-        Status s = flush();
-        if (!s.ok()) return Fail(cmd, s);
-      }
-    }
-    if (!(*reader)->status().ok()) return Fail(cmd, (*reader)->status());
+  po.writer = *wopt;
+  po.rejects = a.rejects.empty() ? (output == "-" ? "rejects.jsonl" : output + ".rejects.jsonl") : a.rejects;
+  po.maker = maker.get();
+  po.output_field = a.output_field;
+  po.qc = qc;
+  po.shard_index = shard.index;
+  po.shard_count = shard.count;
+  po.shard_by = shard_by;
+  po.shard_unit = a.shard_unit;
+  po.chunk_rows = a.chunk_rows;
+  po.provenance = BuildProvenance(run);
+  po.provenance_row = a.provenance == "row";
+  po.writer.parquet.key_value_metadata.push_back({"capsfusion.provenance", po.provenance.dump()});
+  po.overwrite = a.overwrite;
+  po.keep_work = a.keep_work;
+  po.dry_run_rows = a.dry_run ? std::max<uint64_t>(1, a.dry_run_rows) : 0;
+  if (output != "-" && !a.dry_run) {
+    auto fp = BuildFingerprint(run);
+    if (!fp.ok()) return Fail(cmd, fp.status());
+    po.fingerprint = std::move(*fp);
+  } else {
+    po.fingerprint = {{"method", run.method}};
   }
-  {
-    Status s = flush();
-    if (!s.ok()) return Fail(cmd, s);
-  }
-  Status s = (*writer)->Close();
-  if (!s.ok()) return Fail(cmd, s);
-  s = rejects.Close();
-  if (!s.ok()) return Fail(cmd, s);
-  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (shard.count > 1) Say(a, DescribeShard(shard) + ", units of " +
+                               (shard_by == ShardBy::kFiles ? std::string("one file") :
+                                std::to_string(a.shard_unit) + " rows") + " -> " + output);
 
-  if (!a.quiet) {
-    std::fprintf(stderr, "capsfusion fuse: %llu rows, %llu written to %s, %llu rejected%s%s (%.2f s, %.0f rows/s, method %s)\n",
-                 (unsigned long long)sum.rows, (unsigned long long)sum.written, a.output.c_str(),
-                 (unsigned long long)sum.rejected, sum.rejected ? " -> " : "", sum.rejected ? rejects_path.c_str() : "",
-                 sum.seconds, sum.seconds > 0 ? sum.rows / sum.seconds : 0.0, FuseMethodName(*method));
+  const bool show = !a.quiet && (a.progress == "on" || (a.progress == "auto" && StderrIsTerminal()));
+  ProgressLine progress(show, "capsfusion fuse");
+  std::atomic<uint64_t> bytes_read{0};
+  po.bytes_read = &bytes_read;
+  if (!InputsCompressed(a.inputs)) {
+    uint64_t total = 0;
+    for (size_t f = 0; f < a.inputs.size(); ++f) {
+      if (shard_by == ShardBy::kFiles && f % shard.count != shard.index) continue;
+      total += static_cast<uint64_t>(std::max(0LL, FileSize(a.inputs[f])));
+    }
+    if (total > 0) progress.SetFraction([&bytes_read, total] { return static_cast<double>(bytes_read.load()) / total; });
+  }
+  po.progress = &progress;
+  po.stop = &g_stop_signal;
+  InstallStopHandlers();
+  progress.Start();
+  auto result = RunFusePipeline(po);
+  progress.Stop();
+  if (!result.ok()) return Fail(cmd, result.status());
+  const PipelineResult& r = *result;
+
+  if (r.state == PipelineResult::State::kDryRun) {
+    DryRunFigures f;
+    f.sample_rows = r.rows_this_run;
+    f.sample_tokens = r.tokens_this_run;
+    f.sample_seconds = r.seconds;
+    auto total = CountInputRows(a.inputs, *ropt, uint64_t{2} << 30, r.rows_this_run, r.bytes_read);
+    if (!total.ok()) return Fail(cmd, total.status());
+    f.total = *total;
+    const bool remote = backend && backend->info().kind == "remote";
+    f.unit = a.gpu ? "GPU" : (remote ? "endpoint" : "core");
+    unsigned cores = a.backend.threads > 0 ? static_cast<unsigned>(a.backend.threads) : std::thread::hardware_concurrency();
+    f.units_per_worker = f.unit == "core" ? (backend ? std::max(1u, cores) : 1u) : 1;
+    f.workers = std::max<uint32_t>(1, a.workers);
+    f.price_per_hour = a.price_per_hour;
+    auto proj = ProjectDryRun(f);
+    proj["method"] = run.method;
+    std::fputs(DescribeDryRun(proj).c_str(), stderr);
+    if (!a.summary_json.empty()) {
+      std::ofstream out(a.summary_json);
+      out << proj.dump(2) << "\n";
+      if (!out) return Fail(cmd, "cannot write " + a.summary_json);
+    }
+    return kExitOk;
+  }
+
+  if (r.state == PipelineResult::State::kAlreadyComplete) {
+    Say(a, output + " is already complete (" + std::to_string(r.written) + " rows written, " +
+               std::to_string(r.rejected) + " rejected); nothing to do");
+  } else if (r.state == PipelineResult::State::kInterrupted) {
+    int sig = g_stop_signal.load();
+    std::fprintf(stderr,
+                 "capsfusion fuse: interrupted; %llu rows of %s are committed in %s. Run the same command again to "
+                 "resume.\n",
+                 static_cast<unsigned long long>(r.rows), output.c_str(),
+                 output == "-" ? "(nothing: -o - does not resume)" : WorkDirFor(output).c_str());
+    return sig > 0 ? 128 + sig : kExitFailure;
+  } else if (!a.quiet) {
+    char qcbuf[128] = "";
+    if (qc.enabled) {
+      std::snprintf(qcbuf, sizeof(qcbuf), ", QC flagged %llu, retried %llu, dropped %llu",
+                    static_cast<unsigned long long>(r.qc.flagged), static_cast<unsigned long long>(r.qc.retried),
+                    static_cast<unsigned long long>(r.qc.dropped));
+    }
+    std::fprintf(stderr, "capsfusion fuse: %llu rows, %llu written to %s, %llu rejected%s%s%s (%.2f s, %.0f rows/s, method %s%s)\n",
+                 static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.written), output.c_str(),
+                 static_cast<unsigned long long>(r.rejected), r.rejected ? " -> " : "", r.rejected ? po.rejects.c_str() : "",
+                 qcbuf, r.seconds, r.seconds > 0 ? r.rows_this_run / r.seconds : 0.0, run.method.c_str(),
+                 r.resumed_rows > 0 ? (", resumed after " + std::to_string(r.resumed_rows) + " rows").c_str() : "");
   }
   if (!a.summary_json.empty()) {
-    nlohmann::ordered_json j;
-    j["inputs"] = a.inputs;
-    j["output"] = a.output;
-    j["method"] = FuseMethodName(*method);
-    j["rows"] = sum.rows;
-    j["written"] = sum.written;
-    j["rejected"] = sum.rejected;
-    j["rejects_file"] = sum.rejected ? rejects_path : "";
-    j["seconds"] = sum.seconds;
-    if (fuser) j["new_tokens"] = sum.new_tokens;
+    nlohmann::ordered_json j = r.summary;
+    j["seconds"] = r.seconds;
     std::ofstream out(a.summary_json);
     out << j.dump(2) << "\n";
     if (!out) return Fail(cmd, "cannot write " + a.summary_json);
   }
-  if (a.strict && sum.rejected > 0) {
-    std::fprintf(stderr, "capsfusion fuse: error: %llu rows rejected (--strict)\n", (unsigned long long)sum.rejected);
+  if (a.strict && r.rejected > 0) {
+    std::fprintf(stderr, "capsfusion fuse: error: %llu rows rejected (--strict)\n", static_cast<unsigned long long>(r.rejected));
     return kExitPartial;
   }
   return kExitOk;
@@ -179,25 +313,45 @@ int RunFuse(const FuseArgs& a) {
 
 void AddFuseCommand(CLI::App& app, Runner* run) {
   auto args = std::make_shared<FuseArgs>();
+  args->retry.num_beams = 3;
+  args->retry.repetition_penalty = 1.3f;
+  args->retry.no_repeat_ngram_size = 3;
+  args->retry.penalize_prompt = false;
   CLI::App* sub = app.add_subcommand("fuse", "Fuse the raw and synthetic captions of every row into one caption");
   sub->footer(
-      "Each output row is the input row, untouched, plus the fused caption (field `capsfusion`).\n"
-      "Rows that cannot be read go to OUTPUT.rejects.jsonl with the place and the reason.\n\n"
+      "Each output row is the input row, untouched, plus the fused caption (field `capsfusion`) and, when\n"
+      "checked, the failed quality checks (field `qc_reasons`). Rows that cannot be read or fused go to\n"
+      "OUTPUT.rejects.jsonl with the place and the reason; OUTPUT.summary.json is written last.\n"
+      "The run keeps its state in OUTPUT.work/: run the same command again after a crash or Ctrl-C to\n"
+      "resume. See docs/pipeline.md.\n\n"
       "Examples:\n"
       "  capsfusion fuse dev.json -o fused.jsonl --method concat\n"
       "  capsfusion fuse part-*.csv.gz -o fused.csv --raw-field alt --synthetic-field blip\n"
-      "  capsfusion fuse laion.parquet -o fused.parquet --raw-field TEXT --synthetic-field blip\n"
-      "  capsfusion fuse 00000.tar -o 00000.fused.tar --raw-field txt --synthetic-field blip");
+      "  capsfusion fuse laion.parquet -o fused.parquet --method model --qc-policy language=drop\n"
+      "  capsfusion fuse part-*.parquet -o fused.parquet --method model --shard 2/8   # then: capsfusion merge fused.parquet\n"
+      "  capsfusion fuse laion.parquet -o fused.parquet --method model --dry-run --workers 16 --price-per-hour 0.04");
   sub->add_option("inputs", args->inputs, "Dataset files (JSON, JSONL, CSV, TSV; .gz/.zst ok; - for stdin; .parquet; WebDataset .tar shards)")->required();
-  sub->add_option("-o,--output", args->output, "Output file (.jsonl, .json, .csv/.tsv, .parquet, or .tar for a WebDataset shard; - for stdout)")->required();
+  sub->add_option("-o,--output", args->output, "Output file (.jsonl, .json, .csv/.tsv, .parquet, or .tar for a WebDataset shard; - for stdout, without resume)")->required();
   sub->add_option("-m,--method", args->method, "model | raw | synthetic | concat (the last three are baselines)")->capture_default_str();
   sub->add_option("--output-field", args->output_field, "Field that receives the fused caption")->capture_default_str();
   sub->add_option("--rejects", args->rejects, "Where rejected rows go (default: OUTPUT.rejects.jsonl)");
-  sub->add_option("--summary-json", args->summary_json, "Also write the run summary as JSON to this file");
+  sub->add_option("--summary-json", args->summary_json, "Also write the run summary (or the dry-run projection) as JSON to this file");
   sub->add_flag("--strict", args->strict, "Exit with code 3 when any row was rejected");
   sub->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
+  sub->add_option("--progress", args->progress, "Live progress line: auto (on a terminal) | on | off")->capture_default_str();
+  sub->add_option("--provenance", args->provenance, "file: provenance in OUTPUT.summary.json (and Parquet metadata); row: also in every row (field capsfusion_provenance)")->capture_default_str();
   AddInputOptions(sub, &args->in);
   AddOutputOptions(sub, &args->out);
+
+  const char* r = "Resume and sharding";
+  sub->add_option("--chunk-rows", args->chunk_rows, "Input rows per committed chunk of OUTPUT.work/")->capture_default_str()->group(r);
+  sub->add_flag("--overwrite", args->overwrite, "Start over, discarding OUTPUT.work/ and a finished OUTPUT made with other settings")->group(r);
+  sub->add_flag("--keep-work", args->keep_work, "Keep OUTPUT.work/ after the output is complete")->group(r);
+  sub->add_option("--shard", args->shard, "Do shard I of N (0-based, e.g. 2/8); default: from Slurm, MPI or Kubernetes, else 0/1")->group(r);
+  sub->add_option("--shard-by", args->shard_by, "Units dealt to shards: rows | files | auto (files when there are at least N inputs)")->capture_default_str()->group(r);
+  sub->add_option("--shard-unit", args->shard_unit, "Rows per unit with --shard-by rows")->capture_default_str()->group(r);
+  sub->add_option("--shard-count", args->shard_count, "Number of shards of a Kubernetes indexed job (JOB_COMPLETION_INDEX)")->group(r);
+
   const char* g = "Model";
   AddBackendOptions(sub, &args->backend, g);
   sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);
@@ -212,7 +366,34 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--repetition-penalty", args->gen.repetition_penalty, "Penalty on tokens already present (1: off)")->capture_default_str()->group(g);
   sub->add_option("--no-repeat-ngram-size", args->gen.no_repeat_ngram_size, "Forbid repeating n-grams of this size (0: off)")->capture_default_str()->group(g);
   sub->add_flag("!--penalize-generated-only", args->gen.penalize_prompt, "Repetition penalty and no-repeat n-grams count only generated tokens, not the prompt's")->group(g);
-  sub->callback([args, run] { *run = [args] { return RunFuse(*args); }; });
+
+  const char* q = "Quality checks";
+  sub->add_flag("--no-qc", args->no_qc, "Do not check fused captions (no qc_reasons field)")->group(q);
+  sub->add_flag("--qc", args->qc_baselines, "Check baseline captions too (model captions are checked unless --no-qc)")->group(q);
+  sub->add_option("--qc-policy", args->qc_policy, "reason=action,... on top of the default (retry empty, prompt_leak, repetition, concatenation; keep the rest). Actions: keep, retry, synthetic, raw, drop")->group(q);
+  sub->add_option("--qc-retries", args->qc_retries, "Times a row whose action is retry is fused again")->capture_default_str()->group(q);
+  sub->add_option("--retry-num-beams", args->retry.num_beams, "Beam width of retries")->capture_default_str()->group(q);
+  sub->add_option("--retry-repetition-penalty", args->retry.repetition_penalty, "Repetition penalty of retries (generated tokens only)")->capture_default_str()->group(q);
+  sub->add_option("--retry-no-repeat-ngram-size", args->retry.no_repeat_ngram_size, "No-repeat n-gram size of retries (generated tokens only)")->capture_default_str()->group(q);
+  AddQcFlags(sub, &args->qc, q);
+
+  const char* d = "Dry run";
+  sub->add_flag("--dry-run", args->dry_run, "Fuse a sample from the head of the input (nothing written) and project the whole job's time and cost")->group(d);
+  sub->add_option("--dry-run-rows", args->dry_run_rows, "Rows in the sample")->capture_default_str()->group(d);
+  sub->add_option("--workers", args->workers, "Workers (processes or shards) for the projected wall time")->capture_default_str()->group(d);
+  sub->add_option("--price-per-hour", args->price_per_hour, "Price of one core-hour (GPU-hour with --gpu, endpoint-hour for a remote model)")->group(d);
+  sub->add_flag("--gpu", args->gpu, "Count hours per worker as GPU-hours")->group(d);
+  sub->callback([args, run] {
+    // The retry decoding keeps the main run's length and sampling settings.
+    args->retry.max_new_tokens = args->gen.max_new_tokens;
+    args->retry.length_penalty = args->gen.length_penalty;
+    args->retry.temperature = args->gen.temperature;
+    args->retry.top_k = args->gen.top_k;
+    args->retry.top_p = args->gen.top_p;
+    args->retry.seed = args->gen.seed;
+    args->retry.stop = args->gen.stop;
+    *run = [args] { return RunFuse(*args); };
+  });
 }
 
 }  // namespace capsfusion::cli

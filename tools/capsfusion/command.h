@@ -36,10 +36,12 @@ bool StderrIsTerminal();
 // when the user picked it.
 void AddPromptCommand(CLI::App& app, Runner* run);
 void AddFuseCommand(CLI::App& app, Runner* run);
+void AddMergeCommand(CLI::App& app, Runner* run);
 void AddEvalCommand(CLI::App& app, Runner* run);
 void AddGenerateCommand(CLI::App& app, Runner* run);
 void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
+void AddQcCommand(CLI::App& app, Runner* run);
 void AddTrainCommand(CLI::App& app, Runner* run);   //!< a stub without LibTorch
 void AddExportCommand(CLI::App& app, Runner* run);  //!< a stub without LibTorch
 void AddTeachCommand(CLI::App& app, Runner* run);

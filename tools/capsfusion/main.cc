@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
   Runner run;
   AddPromptCommand(app, &run);
   AddFuseCommand(app, &run);
+  AddMergeCommand(app, &run);
   AddEvalCommand(app, &run);
   AddGenerateCommand(app, &run);
   AddStatsCommand(app, &run);
   AddViewCommand(app, &run);
+  AddQcCommand(app, &run);
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
   AddTeachCommand(app, &run);
