@@ -153,6 +153,53 @@ TEST(RemoteCliTest, FuseSurvivesAServerKilledAndRestartedMidRun) {
   std::printf("server killed after %zu of %d answers; %zu answers in all\n", at_kill, n, CountLines(log));
 }
 
+// The fuse process itself killed mid-run against a remote endpoint: the rerun
+// resumes from the committed chunks (fewer requests than rows) and the output
+// has every row exactly once.
+TEST(RemoteCliTest, FuseKilledMidRunResumesAgainstTheEndpoint) {
+  TempDir dir;
+  const int n = 400;
+  std::string in;
+  for (int i = 0; i < n; ++i) {
+    in += "{\"id\": " + std::to_string(i) + ", \"laion_2b\": \"Raw caption " + std::to_string(i) +
+          "\", \"laion_coco\": \"a synthetic caption " + std::to_string(i) + "\"}\n";
+  }
+  WriteFile(dir.File("in.jsonl"), in);
+  FakeOpenAI::Options so;
+  so.delay_s = 0.02;
+  FakeOpenAI server(so);
+  const std::string command = Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("out.jsonl") +
+                              " -m model --endpoint " + server.url() +
+                              " --endpoint-model fake-model --concurrency 4 --batch-size 16 --chunk-rows 20";
+  pid_t fuse = Spawn(command + " > " + dir.File("fuse1.log") + " 2>&1");
+  ASSERT_GT(fuse, 0);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (server.answered() < 120 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(fuse, SIGKILL);
+  int status = 0;
+  waitpid(fuse, &status, 0);
+  const int first = server.answered();
+  ASSERT_GE(first, 120);
+  ASSERT_LT(first, n) << "the run ended before it was killed";
+  ASSERT_TRUE(std::filesystem::exists(dir.File("out.jsonl.work"))) << ReadFile(dir.File("fuse1.log"));
+
+  std::string out;
+  ASSERT_EQ(RunCommand(command, &out), 0) << out;
+  const int second = server.answered() - first;
+  EXPECT_LT(second, n - 60) << "the rerun did not resume";  // committed chunks were not sent again
+  auto rows = ReadJsonl(dir.File("out.jsonl"));
+  ASSERT_EQ(rows.size(), static_cast<size_t>(n)) << out;
+  std::set<int> ids;
+  for (const auto& r : rows) {
+    EXPECT_TRUE(ids.insert(r["id"].get<int>()).second) << "row " << r["id"] << " twice";
+    EXPECT_EQ(r["capsfusion"], testing::FakeFusion(r["laion_2b"], r["laion_coco"]));
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(n));
+  std::printf("fuse killed after %d answers; the rerun asked %d more for %d rows\n", first, second, n);
+}
+
 TEST(RemoteCliTest, FuseStopsAtOnceOnAWrongKeyWithoutShowingIt) {
   TempDir dir;
   WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"A\", \"laion_coco\": \"b\"}\n{\"laion_2b\": \"C\", \"laion_coco\": \"d\"}\n");
