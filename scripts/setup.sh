@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev zlib1g-dev libzstd-dev libsnappy-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsentencepiece-dev sentencepiece
-  libcpp-httplib-dev
+  libcpp-httplib-dev libcurl4-openssl-dev
   libtorch-dev libopenblas0-pthread
   slurm-wlm munge openmpi-bin  # tests/cluster: a private Slurm cluster and mpirun
 )

@@ -38,6 +38,7 @@ struct BackendResult {
   Status status;          //!< non-OK: no generation for this prompt
   Generation generation;  //!< remote backends fill text, finish_reason and prompt_tokens (tokens stay empty)
   int attempts = 1;       //!< requests made for this prompt (remote retries)
+  size_t completion_tokens = 0;  //!< remote: generated tokens as the server counted them (0: unknown)
 };
 
 class Backend {

@@ -43,6 +43,8 @@ void AddStatsCommand(CLI::App& app, Runner* run);
 void AddViewCommand(CLI::App& app, Runner* run);
 void AddQcCommand(CLI::App& app, Runner* run);
 void AddServeCommand(CLI::App& app, Runner* run);
+void AddTeachCommand(CLI::App& app, Runner* run);
+void AddCaptionCommand(CLI::App& app, Runner* run);
 // train and export: AddTrainerCommands in trainer_launcher.h (they run capsfusion-train).
 
 }  // namespace capsfusion::cli

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   AddViewCommand(app, &run);
   AddQcCommand(app, &run);
   AddServeCommand(app, &run);
+  AddTeachCommand(app, &run);
+  AddCaptionCommand(app, &run);
   AddTrainerCommands(app, &run);
 
 
