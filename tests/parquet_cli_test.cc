@@ -53,7 +53,7 @@ TEST(ParquetCli, WebDatasetShardInTarAndParquetOut) {
                        &out),
             0)
       << out;
-  const std::string flags = " --raw-field txt --synthetic-field blip -q";
+  const std::string flags = " --raw-field txt --synthetic-field blip -q --method concat";
   ASSERT_EQ(RunCommand(Cli() + " fuse " + d + "/shard.tar -o " + d + "/out.tar" + flags, &out), 0) << out;
   ASSERT_EQ(RunCommand("tar tf " + d + "/out.tar | grep -c capsfusion.txt", &out), 0);
   EXPECT_EQ(out, "3\n");

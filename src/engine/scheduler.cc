@@ -68,6 +68,7 @@ struct Scheduler::Slot {
   Rng rng;
   int32_t eos = -1;  // the end-of-sequence token of this request (-1: none)
   std::string sent;  // text given to the callback so far
+  bool counted_live = false;  // counted in live_count_ (engine thread only)
 
   int generated() const { return static_cast<int>(history.size()) - n_prompt; }
 };
@@ -187,7 +188,10 @@ SchedulerStats Scheduler::stats() const {
 
 void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status) {
   if (s.seq >= 0) cache_->Release(s.seq);
-  UpdateBlockCount();  // before the callback: whoever waits on it sees the freed blocks
+  // Counters before the callback: whoever waits on it sees the slot and blocks freed.
+  if (s.counted_live && live_count_ > 0) --live_count_;
+  s.counted_live = false;
+  UpdateBlockCount();
   s.seq = -1;
   StreamEvent ev;
   ev.done = true;
@@ -261,6 +265,7 @@ void Scheduler::RunBeam(const std::shared_ptr<Slot>& slot) {
     beam_generator_ = std::make_unique<Generator>(model_, tokenizer_, eos_id_, max_batch_);
   }
   live_count_ = 1;
+  slot->counted_live = true;
   std::vector<std::vector<int32_t>> prompts{std::vector<int32_t>(slot->history.begin(), slot->history.end())};
   auto out = beam_generator_->Generate(prompts, slot->o);
   if (!out.ok()) {
@@ -308,6 +313,7 @@ void Scheduler::Loop() {
           }
           break;  // a beam request runs alone
         }
+        next->counted_live = true;
         live.push_back(next);
         queue_.pop_front();
         live_count_ = live.size();

@@ -30,7 +30,7 @@ namespace capsfusion::cli {
 namespace {
 
 //! The method used when --method is not given.
-constexpr const char* kDefaultFuseMethod = "concat";
+constexpr const char* kDefaultFuseMethod = "model";
 
 std::atomic<int> g_stop_signal{0};
 
@@ -159,8 +159,11 @@ int RunFuse(const FuseArgs& a) {
     run.prompt_template = fuser->prompt_template();
     run.max_prompt_tokens = a.max_prompt_tokens;
     run.generate = a.gen;
-    Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
-               fuser->prompt_template().id);
+    // The model line is for people watching; logs get the model in the summary line.
+    if (StderrIsTerminal()) {
+      Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
+                 fuser->prompt_template().id);
+    }
   } else {
     maker = MakeBaselineCaptionMaker(*method);
   }
@@ -296,7 +299,8 @@ int RunFuse(const FuseArgs& a) {
     std::fprintf(stderr, "capsfusion fuse: %llu rows, %llu written to %s, %llu rejected%s%s%s (%.2f s, %.0f rows/s, method %s%s)\n",
                  static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.written), output.c_str(),
                  static_cast<unsigned long long>(r.rejected), r.rejected ? " -> " : "", r.rejected ? po.rejects.c_str() : "",
-                 qcbuf, r.seconds, r.seconds > 0 ? r.rows_this_run / r.seconds : 0.0, run.method.c_str(),
+                 qcbuf, r.seconds, r.seconds > 0 ? r.rows_this_run / r.seconds : 0.0,
+                 (backend ? run.method + " " + backend->info().model : run.method).c_str(),
                  r.resumed_rows > 0 ? (", resumed after " + std::to_string(r.resumed_rows) + " rows").c_str() : "");
   }
   if (!a.summary_json.empty()) {
@@ -317,7 +321,13 @@ int RunFuse(const FuseArgs& a) {
 
 void AddFuseCommand(CLI::App& app, Runner* run) {
   auto args = std::make_shared<FuseArgs>();
-  args->retry.num_beams = 3;
+  // Decoding defaults, measured on dev.json with the shipped model (models/README.md): beam
+  // search of width 3 (the paper's), length penalty 2, no repeated 3-gram of generated tokens.
+  args->gen.num_beams = 3;
+  args->gen.length_penalty = 2.0f;
+  args->gen.no_repeat_ngram_size = 3;
+  args->gen.penalize_prompt = false;
+  args->retry.num_beams = 5;
   args->retry.repetition_penalty = 1.3f;
   args->retry.no_repeat_ngram_size = 3;
   args->retry.penalize_prompt = false;
@@ -329,11 +339,12 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
       "The run keeps its state in OUTPUT.work/: run the same command again after a crash or Ctrl-C to\n"
       "resume. See docs/pipeline.md.\n\n"
       "Examples:\n"
-      "  capsfusion fuse dev.json -o fused.jsonl --method concat\n"
+      "  capsfusion fuse dev.json -o fused.jsonl                        # the shipped model\n"
+      "  capsfusion fuse dev.json -o concat.jsonl --method concat\n"
       "  capsfusion fuse part-*.csv.gz -o fused.csv --raw-field alt --synthetic-field blip\n"
-      "  capsfusion fuse laion.parquet -o fused.parquet --method model --qc-policy language=drop\n"
-      "  capsfusion fuse part-*.parquet -o fused.parquet --method model --shard 2/8   # then: capsfusion merge fused.parquet\n"
-      "  capsfusion fuse laion.parquet -o fused.parquet --method model --dry-run --workers 16 --price-per-hour 0.04");
+      "  capsfusion fuse laion.parquet -o fused.parquet --model big.gguf --qc-policy language=drop\n"
+      "  capsfusion fuse part-*.parquet -o fused.parquet --shard 2/8   # then: capsfusion merge fused.parquet\n"
+      "  capsfusion fuse laion.parquet -o fused.parquet --dry-run --workers 16 --price-per-hour 0.04");
   sub->add_option("inputs", args->inputs, "Dataset files (JSON, JSONL, CSV, TSV; .gz/.zst ok; - for stdin; .parquet; WebDataset .tar shards)")->required();
   sub->add_option("-o,--output", args->output, "Output file (.jsonl, .json, .csv/.tsv, .parquet, or .tar for a WebDataset shard; - for stdout, without resume)")->required();
   sub->add_option("-m,--method", args->method, "model | raw | synthetic | concat (the last three are baselines)")->capture_default_str();
@@ -369,7 +380,8 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--seed", args->gen.seed, "Sampling seed")->capture_default_str()->group(g);
   sub->add_option("--repetition-penalty", args->gen.repetition_penalty, "Penalty on tokens already present (1: off)")->capture_default_str()->group(g);
   sub->add_option("--no-repeat-ngram-size", args->gen.no_repeat_ngram_size, "Forbid repeating n-grams of this size (0: off)")->capture_default_str()->group(g);
-  sub->add_flag("!--penalize-generated-only", args->gen.penalize_prompt, "Repetition penalty and no-repeat n-grams count only generated tokens, not the prompt's")->group(g);
+  sub->add_flag("--penalize-prompt", args->gen.penalize_prompt, "Repetition penalty and no-repeat n-grams count the prompt's tokens too (Hugging Face's behaviour; it blocks copying)")->group(g);
+  sub->add_flag("!--penalize-generated-only", args->gen.penalize_prompt, "Penalties count only generated tokens (the default)")->group(g);
 
   const char* q = "Quality checks";
   sub->add_flag("--no-qc", args->no_qc, "Do not check fused captions (no qc_reasons field)")->group(q);
