@@ -13,8 +13,8 @@ if [ -f ../shared/data/capsfusion/dev.json ]; then
 fi
 mkdir -p out
 # The concat baseline first (field `concat`), then the shipped model (field `capsfusion`).
-build/capsfusion fuse "$input" -o out/concat.jsonl --method concat --output-field concat -q
-build/capsfusion fuse out/concat.jsonl -o out/fused.jsonl --method model
+build/capsfusion fuse "$input" -o out/concat.jsonl --method concat --output-field concat -q --overwrite
+build/capsfusion fuse out/concat.jsonl -o out/fused.jsonl --overwrite
 echo
 echo "Scores against $ref in $input (raw = laion_2b, synthetic = laion_coco, concat, capsfusion = the model):"
 build/capsfusion eval out/fused.jsonl --reference-field "$ref" \
