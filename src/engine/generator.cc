@@ -233,7 +233,7 @@ void Generator::ClearPrefixCache() {
   cached_tokens_.clear();
 }
 
-Status Generator::Validate(const std::vector<std::vector<int32_t>>& prompts, const DecodeOptions& o) const {
+Status ValidateDecodeOptions(const DecodeOptions& o) {
   if (o.max_new_tokens < 0) return Status::InvalidArgument("max_new_tokens must be >= 0");
   if (o.num_beams < 1 || o.num_beams > kMaxBeams) {
     return Status::InvalidArgument("num_beams must be in [1, " + std::to_string(kMaxBeams) + "]");
@@ -254,6 +254,11 @@ Status Generator::Validate(const std::vector<std::vector<int32_t>>& prompts, con
   for (const std::string& s : o.stop) {
     if (s.empty()) return Status::InvalidArgument("stop strings must not be empty");
   }
+  return Status::OK();
+}
+
+Status Generator::Validate(const std::vector<std::vector<int32_t>>& prompts, const DecodeOptions& o) const {
+  CF_RETURN_IF_ERROR(ValidateDecodeOptions(o));
   if (!o.stop.empty() && tokenizer_ == nullptr) {
     return Status::InvalidArgument("stop strings need a tokenizer");
   }

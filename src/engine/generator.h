@@ -52,6 +52,9 @@ struct DecodeOptions {
   bool share_prefix = true;  //!< compute the common prefix once (and reuse the cached one)
 };
 
+//! Checks the settings' ranges (what Generate and the scheduler refuse).
+Status ValidateDecodeOptions(const DecodeOptions& options);
+
 struct TokenGeneration {
   std::vector<int32_t> tokens;  //!< new tokens, without a final EOS
   std::string text;             //!< decoded tokens, cut before the first stop string

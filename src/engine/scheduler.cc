@@ -94,26 +94,7 @@ void Scheduler::Stop() {
 }
 
 Status Scheduler::Validate(const std::vector<int32_t>& p, const DecodeOptions& o) const {
-  if (o.max_new_tokens < 0) return Status::InvalidArgument("max_new_tokens must be >= 0");
-  if (o.num_beams < 1 || o.num_beams > kMaxBeams) {
-    return Status::InvalidArgument("num_beams must be in [1, " + std::to_string(kMaxBeams) + "]");
-  }
-  if (!std::isfinite(o.temperature) || o.temperature < 0) {
-    return Status::InvalidArgument("temperature must be >= 0 (0: greedy)");
-  }
-  if (o.num_beams > 1 && o.temperature > 0) {
-    return Status::InvalidArgument("beam search with sampling (num_beams > 1 and temperature > 0) is not supported");
-  }
-  if (o.top_k < 0) return Status::InvalidArgument("top_k must be >= 0");
-  if (!(o.top_p > 0 && o.top_p <= 1)) return Status::InvalidArgument("top_p must be in (0, 1]");
-  if (!(o.repetition_penalty > 0) || !std::isfinite(o.repetition_penalty)) {
-    return Status::InvalidArgument("repetition_penalty must be > 0");
-  }
-  if (o.no_repeat_ngram_size < 0) return Status::InvalidArgument("no_repeat_ngram_size must be >= 0");
-  if (!std::isfinite(o.length_penalty)) return Status::InvalidArgument("length_penalty must be finite");
-  for (const std::string& s : o.stop) {
-    if (s.empty()) return Status::InvalidArgument("stop strings must not be empty");
-  }
+  CF_RETURN_IF_ERROR(ValidateDecodeOptions(o));
   if (tokenizer_ == nullptr) return Status::InvalidArgument("the scheduler needs a tokenizer");
   if (p.empty()) return Status::InvalidArgument("the prompt has no tokens");
   const uint32_t n_ctx = model_->context_length();
