@@ -3,35 +3,11 @@
 #include <algorithm>
 
 #include "eval/ngrams.h"
+#include "io/utf8.h"
 
 namespace capsfusion::eval {
 namespace {
 
-// Decodes the UTF-8 character at s[i]; invalid or truncated bytes decode as
-// one byte with code point 0xFFFD (a word character).
-size_t Decode(std::string_view s, size_t i, uint32_t* cp) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (len == 0 || len > 4 || i + len > s.size()) {
-    *cp = 0xFFFD;
-    return 1;
-  }
-  uint32_t v = c & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    const unsigned char d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) {
-      *cp = 0xFFFD;
-      return 1;
-    }
-    v = (v << 6) | (d & 0x3F);
-  }
-  *cp = v;
-  return len;
-}
 
 // Non-ASCII code points that separate words: Latin-1 punctuation and
 // symbols, general punctuation through dingbats and miscellaneous symbols,
@@ -69,7 +45,7 @@ Kind Classify(std::string_view s, size_t i, size_t* len) {
     return c == '\'' ? Kind::kApostrophe : Kind::kSeparator;
   }
   uint32_t cp;
-  *len = Decode(s, i, &cp);
+  *len = io::DecodeUtf8At(s, i, &cp);
   if (cp == 0x2019) return Kind::kApostrophe;  // ’
   return IsSeparatorCodePoint(cp) ? Kind::kSeparator : Kind::kWord;
 }

@@ -109,4 +109,28 @@ std::string ToValidUtf8(std::string_view s) {
   return out;
 }
 
+size_t DecodeUtf8At(std::string_view s, size_t i, uint32_t* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  const size_t len = c >= 0xF0 ? (c < 0xF5 ? 4 : 0) : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (len == 0 || i + len > s.size()) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  uint32_t v = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) {
+      *cp = 0xFFFD;
+      return 1;
+    }
+    v = (v << 6) | (d & 0x3F);
+  }
+  *cp = v;
+  return len;
+}
+
 }  // namespace capsfusion::io

@@ -16,6 +16,11 @@ size_t FindInvalidUtf8(std::string_view s);
 //! Length (1 to 4) of the well-formed sequence at `p`, or 0 when it is not one.
 size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end);
 
+//! Decodes the character at s[i] (i < s.size()) into *cp and returns its byte
+//! length; a byte that does not start a complete sequence decodes as itself
+//! alone, with *cp = U+FFFD. For scanning text already known to be mostly valid.
+size_t DecodeUtf8At(std::string_view s, size_t i, uint32_t* cp);
+
 //! Appends code point `cp` as UTF-8 (a surrogate or a value over U+10FFFF
 //! becomes U+FFFD).
 void AppendUtf8(uint32_t cp, std::string* out);

@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "io/utf8.h"
 #include "qc/qc_checks.h"
 
 namespace capsfusion::qc {
@@ -58,28 +59,6 @@ constexpr std::array<const char*, kScriptCount> kNames = {
     "Malayalam", "Sinhala", "Thai",     "Lao",      "Tibetan", "Myanmar",   "Georgian",
     "Ethiopic",  "Khmer",   "Hangul",   "Kana",     "Han",     "other"};
 
-// Decodes the UTF-8 sequence at s[i] into *cp; returns its length, or 1 with
-// *cp = 0xFFFD for a byte that does not start a valid sequence.
-size_t Decode(std::string_view s, size_t i, uint32_t* cp) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  const size_t len = c >= 0xF0 ? (c < 0xF5 ? 4 : 0) : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  if (len == 0 || i + len > s.size()) {
-    *cp = 0xFFFD;
-    return 1;
-  }
-  uint32_t v = c & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    const unsigned char d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) {
-      *cp = 0xFFFD;
-      return 1;
-    }
-    v = (v << 6) | (d & 0x3F);
-  }
-  *cp = v;
-  return len;
-}
-
 }  // namespace
 
 Script ScriptOf(uint32_t cp) {
@@ -117,7 +96,7 @@ void ScriptProfile::Measure(std::string_view text) {
       continue;
     }
     uint32_t cp;
-    i += Decode(text, i, &cp);
+    i += io::DecodeUtf8At(text, i, &cp);
     const Script s = ScriptOf(cp);
     if (s != Script::kOther) ++letters[static_cast<size_t>(s)];
   }
