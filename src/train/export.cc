@@ -77,6 +77,11 @@ Status Export(const ExportOptions& options, ExportReport* report) {
     CF_RETURN_IF_ERROR(LoadCheckpoint(path, model, nullptr, &state, false));
   }
 
+  if (options.copy_gate_shift != 0.0f) {
+    if (!run->model.copy_head) return Status::InvalidArgument("--copy-gate-shift needs a model with a copy head");
+    model->copy_gate->bias.add_(options.copy_gate_shift);
+  }
+
   GgufModelInfo info;
   info.name = options.name;
   if (info.name.empty()) info.name = fs::path(options.run_dir).lexically_normal().filename().string();

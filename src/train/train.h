@@ -184,6 +184,10 @@ struct ExportOptions {
   std::string output;               //!< .gguf path
   std::string type = "f32";         //!< "f32" or "q8_0" for the matrices (norms stay F32)
   std::string name;                 //!< general.name; empty: the run directory's name
+  //! Added to the copy head's gate bias before writing: negative values make the
+  //! model copy from its sources more often (a decoding-time calibration, tuned
+  //! on dev data). 0: the trained value.
+  float copy_gate_shift = 0.0f;
 };
 
 struct ExportReport {

@@ -149,6 +149,25 @@ TEST_F(ExportTest, PlainModelIsLlama) {
   EXPECT_FALSE(f->Has("llama.copy.key_length"));
 }
 
+TEST_F(ExportTest, CopyGateShiftMovesOnlyTheGateBias) {
+  ExportOptions e;
+  e.run_dir = dir_->File("copy");
+  e.checkpoint = "last";
+  e.output = dir_->File("shifted.gguf");
+  e.copy_gate_shift = -1.5f;
+  auto f = ExportAndOpen(e);
+  ASSERT_NE(f, nullptr);
+  auto w = Weights(e.run_dir, "last.pt");
+  for (const auto& [name, t] : w) {
+    auto got = Read(*f->FindTensor(name));
+    auto want = name == "copy.gate.bias" ? t.reshape({-1}) - 1.5f : t.reshape({-1});
+    EXPECT_TRUE(torch::allclose(got, want, 0, 1e-6)) << name;
+  }
+  e.run_dir = dir_->File("plain");
+  e.output = dir_->File("plain-shifted.gguf");
+  EXPECT_EQ(Export(e, nullptr).code(), Status::Code::kInvalidArgument);
+}
+
 TEST_F(ExportTest, AveragingTakesTheNewestStepCheckpoints) {
   ExportOptions e;
   e.run_dir = dir_->File("copy");

@@ -20,6 +20,8 @@ void AddExportCommand(CLI::App& app, Runner* run) {
   sub->add_option("-o,--output", e->output, "GGUF file to write")->required();
   sub->add_option("--checkpoint", e->checkpoint, "best, last, or a checkpoint file")->capture_default_str();
   sub->add_option("--average", e->average_last, "Average the weights of the newest N step checkpoints");
+  sub->add_option("--copy-gate-shift", e->copy_gate_shift,
+                  "Add this to the copy head's gate bias (negative: copy from the sources more often)");
   sub->add_option("--type", e->type, "Matrix weight type: f32 or q8_0")->capture_default_str();
   sub->add_option("--name", e->name, "general.name (default: the run directory's name)");
   sub->callback([e, run] {
