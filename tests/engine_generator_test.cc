@@ -510,7 +510,9 @@ TEST(GeneratorTest, PenaltiesCanIgnoreThePrompt) {
     }
     // Without the prompt in the history, the fake model's continuation may
     // reuse the prompt's bigrams (HF semantics forbid that); greedy does.
-    if (beams == 1) EXPECT_TRUE(copied_prompt_bigram);
+    if (beams == 1) {
+      EXPECT_TRUE(copied_prompt_bigram);
+    }
   }
 }
 

@@ -117,25 +117,7 @@ struct Generator::Run {
   // Greedy / sampling: one new token from a row of logits.
   void StepSingle(Request& r, const float* logits) {
     const double lse = LogSumExp(logits, n_vocab);
-    const float* scores = logits;
-    if (HasPenalties() || o.temperature > 0) {
-      work.assign(logits, logits + n_vocab);
-      {
-        const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(r.n_prompt);
-        ApplyPenalties(work.data(), r.history.data() + from, r.history.size() - from);
-      }
-      scores = work.data();
-    }
-    int32_t token;
-    if (o.temperature > 0) {
-      SamplingParams sp;
-      sp.temperature = o.temperature;
-      sp.top_k = o.top_k;
-      sp.top_p = o.top_p;
-      token = sampler.Sample(scores, n_vocab, sp, &r.rng);
-    } else {
-      token = Argmax(scores, n_vocab);
-    }
+    const int32_t token = PickToken(logits, n_vocab, o, r.history, r.n_prompt, &sampler, &r.rng, &work, &seen);
     r.logprob += logits[token] - lse;
     r.history.push_back(token);
     ++g->stats_.generated_tokens;
@@ -231,6 +213,26 @@ void Generator::ClearPrefixCache() {
   if (cached_seq_ >= 0) cache_->Release(cached_seq_);
   cached_seq_ = -1;
   cached_tokens_.clear();
+}
+
+int32_t PickToken(const float* logits, int64_t n_vocab, const DecodeOptions& o, const std::vector<int32_t>& history,
+                  int n_prompt, TokenSampler* sampler, Rng* rng, std::vector<float>* work,
+                  std::vector<uint8_t>* seen) {
+  const float* scores = logits;
+  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0) {
+    work->assign(logits, logits + n_vocab);
+    const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(n_prompt);
+    ApplyRepetitionPenalty(work->data(), n_vocab, history.data() + from, history.size() - from,
+                           o.repetition_penalty, seen);
+    ApplyNoRepeatNgram(work->data(), n_vocab, history.data() + from, history.size() - from, o.no_repeat_ngram_size);
+    scores = work->data();
+  }
+  if (o.temperature <= 0) return Argmax(scores, n_vocab);
+  SamplingParams sp;
+  sp.temperature = o.temperature;
+  sp.top_k = o.top_k;
+  sp.top_p = o.top_p;
+  return sampler->Sample(scores, n_vocab, sp, rng);
 }
 
 Status ValidateDecodeOptions(const DecodeOptions& o) {

@@ -32,6 +32,7 @@
 #include "engine/beam_search.h"
 #include "engine/kv_cache.h"
 #include "engine/language_model.h"
+#include "engine/sampler.h"
 
 namespace capsfusion::engine {
 
@@ -51,6 +52,14 @@ struct DecodeOptions {
   std::vector<std::string> stop;
   bool share_prefix = true;  //!< compute the common prefix once (and reuse the cached one)
 };
+
+//! The next token of a greedy or sampled sequence from its raw logits row:
+//! the penalties of `o` over `history` (all of it, or only the tokens after the
+//! n_prompt prompt tokens when !o.penalize_prompt), then sampling with `rng`
+//! (temperature > 0) or the argmax. `work` and `seen` are scratch buffers.
+int32_t PickToken(const float* logits, int64_t n_vocab, const DecodeOptions& o, const std::vector<int32_t>& history,
+                  int n_prompt, TokenSampler* sampler, Rng* rng, std::vector<float>* work,
+                  std::vector<uint8_t>* seen);
 
 //! Checks the settings' ranges (what Generate and the scheduler refuse).
 Status ValidateDecodeOptions(const DecodeOptions& options);

@@ -201,26 +201,7 @@ void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status)
 
 void Scheduler::Sample(Slot& s, const float* logits) {
   const DecodeOptions& o = s.o;
-  const float* scores = logits;
-  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0) {
-    work_.assign(logits, logits + n_vocab_);
-    const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(s.n_prompt);
-    ApplyRepetitionPenalty(work_.data(), n_vocab_, s.history.data() + from, s.history.size() - from,
-                           o.repetition_penalty, &seen_);
-    ApplyNoRepeatNgram(work_.data(), n_vocab_, s.history.data() + from, s.history.size() - from,
-                       o.no_repeat_ngram_size);
-    scores = work_.data();
-  }
-  int32_t token;
-  if (o.temperature > 0) {
-    SamplingParams sp;
-    sp.temperature = o.temperature;
-    sp.top_k = o.top_k;
-    sp.top_p = o.top_p;
-    token = sampler_.Sample(scores, n_vocab_, sp, &s.rng);
-  } else {
-    token = Argmax(scores, n_vocab_);
-  }
+  const int32_t token = PickToken(logits, n_vocab_, o, s.history, s.n_prompt, &sampler_, &s.rng, &work_, &seen_);
   s.history.push_back(token);
   ++generated_tokens_;
 
