@@ -1,9 +1,7 @@
 // capsfusion-train: the LibTorch trainer (train, export). Users run it as `capsfusion train ...`
 // and `capsfusion export ...`, which start this executable with the same arguments; it can also
 // be run directly.
-#include <cstdio>
 #include <cstring>
-#include <exception>
 #include <string>
 
 #include "train_commands.h"
@@ -28,18 +26,5 @@ int main(int argc, char** argv) {
   Runner run;
   AddTrainCommand(app, &run);
   AddExportCommand(app, &run);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
-  }
-  if (!run) return kExitUsage;
-  try {
-    return run();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: internal error: %s\n", name.c_str(), e.what());
-    return kExitFailure;
-  }
+  return RunApp(app, run, argc, argv);
 }

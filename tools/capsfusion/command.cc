@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 
 namespace capsfusion::cli {
 
@@ -25,5 +26,20 @@ std::string ExecutableDir() {
 }
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+
+int RunApp(CLI::App& app, const Runner& run, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  if (!run) return kExitUsage;
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", app.get_name().c_str(), e.what());
+    return kExitFailure;
+  }
+}
 
 }  // namespace capsfusion::cli

@@ -26,6 +26,10 @@ using Runner = std::function<int()>;
 int Fail(const std::string& command, const Status& status);
 int Fail(const std::string& command, const std::string& message);
 
+//! Parses argv into `app` and runs the chosen subcommand's runner: usage errors
+//! exit 2 (help and version 0), an escaped exception is an internal error (1).
+int RunApp(CLI::App& app, const Runner& run, int argc, char** argv);
+
 //! Directory of the running binary (to find models/ next to build/).
 std::string ExecutableDir();
 

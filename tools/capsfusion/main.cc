@@ -1,6 +1,4 @@
 // capsfusion: turn noisy web image-text data into high-quality captions.
-#include <cstdio>
-#include <exception>
 
 #include "command.h"
 #include "trainer_launcher.h"
@@ -31,19 +29,5 @@ int main(int argc, char** argv) {
   AddTeachCommand(app, &run);
   AddCaptionCommand(app, &run);
   AddTrainerCommands(app, &run);
-
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
-  }
-  if (!run) return kExitUsage;
-  try {
-    return run();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "capsfusion: internal error: %s\n", e.what());
-    return kExitFailure;
-  }
+  return RunApp(app, run, argc, argv);
 }
