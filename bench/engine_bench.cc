@@ -4,7 +4,8 @@
 //   build/bench/engine_bench                      # the random models below
 //   build/bench/engine_bench --model m.gguf       # one GGUF file
 //   options: --threads N (default 2), --runs N (default 3), --only a-F32,b-Q8_0,...,
-//            --kv f16|f32 (KV cache type, default f16)
+//            --kv f16|f32 (KV cache type, default f16), --columns pp,tg,agg,e2e
+//            (measure only these; the others print "-": handy under a profiler)
 //
 // Columns (each the best of --runs runs; the machine is shared):
 //   pp128   prompt tokens/s: one 128-token prompt in one forward call
@@ -124,14 +125,17 @@ double PromptSpeed(ce::LanguageModel* lm, int n, int runs) {
   const auto tokens = RandomTokens(n, 1, lm->shape().n_vocab);
   double best = 1e30;
   std::vector<float> logits;
+  // One cache for all runs, as llama-bench keeps one context: its storage is
+  // allocated by the warm-up run and reused after each release.
+  ce::KvCache cache(lm->kv_cache_config());
   for (int r = 0; r < runs + 1; ++r) {
-    ce::KvCache cache(lm->kv_cache_config());
     const int seq = cache.NewSequence();
     std::vector<ce::BatchToken> batch;
     for (int i = 0; i < n; ++i) batch.push_back({tokens[i], seq, i, i == n - 1});
     const double t0 = Now();
     Check(lm->Forward(batch, &cache, &logits), "prompt");
     if (r > 0) best = std::min(best, Now() - t0);  // the first run warms up
+    cache.Release(seq);
   }
   return n / best;
 }
@@ -142,8 +146,8 @@ double DecodeSpeed(ce::LanguageModel* lm, int n_seq, int prompt_len, int n_gen, 
   const int64_t V = lm->shape().n_vocab;
   double best = 1e30;
   std::vector<float> logits;
+  ce::KvCache cache(lm->kv_cache_config());  // reused by every run, as in PromptSpeed
   for (int r = 0; r < runs; ++r) {
-    ce::KvCache cache(lm->kv_cache_config());
     std::vector<int> seqs;
     std::vector<ce::BatchToken> batch;
     std::vector<int32_t> last(n_seq);
@@ -173,6 +177,7 @@ double DecodeSpeed(ce::LanguageModel* lm, int n_seq, int prompt_len, int n_gen, 
       for (int s = 0; s < n_seq; ++s) last[s] = ce::Argmax(logits.data() + s * V, V);
     }
     best = std::min(best, Now() - t0);
+    for (int seq : seqs) cache.Release(seq);
   }
   return n_seq * n_gen / best;
 }
@@ -202,6 +207,9 @@ double EndToEnd(ce::LanguageModel* lm, int runs) {
 }
 
 ce::KvType g_kv = ce::KvType::kF16;
+std::string g_columns = ",pp,tg,agg,e2e,";
+
+bool Want(const char* column) { return g_columns.find("," + std::string(column) + ",") != std::string::npos; }
 
 double CpuSeconds() {
   timespec ts{};
@@ -233,14 +241,14 @@ Row RunModel(const std::string& path, int threads, int runs) {
   Row row;
   const double wall0 = Now(), cpu0 = CpuSeconds();
   const int ctx = static_cast<int>(m->context_length());
-  row.pp = PromptSpeed(m, std::min(128, ctx), runs);
-  row.tg = DecodeSpeed(m, 1, 1, std::min(128, ctx - 1), runs);
-  if (ctx >= 140) {
+  if (Want("pp")) row.pp = PromptSpeed(m, std::min(128, ctx), runs);
+  if (Want("tg")) row.tg = DecodeSpeed(m, 1, 1, std::min(128, ctx - 1), runs);
+  if (ctx >= 140 && Want("agg")) {
     row.agg1 = DecodeSpeed(m, 1, 100, 40, runs);
     row.agg8 = DecodeSpeed(m, 8, 100, 40, runs);
     row.agg32 = DecodeSpeed(m, 32, 100, 40, runs);
-    row.e2e32 = EndToEnd(m, runs);
   }
+  if (ctx >= 140 && Want("e2e")) row.e2e32 = EndToEnd(m, runs);
   row.cpu_share = (CpuSeconds() - cpu0) / ((Now() - wall0) * threads);
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -265,9 +273,9 @@ void RunRow(const std::string& name, const std::string& path, const Reference& r
   const pid_t pid = fork();
   if (pid == 0) {
     const Row r = RunModel(path, threads, runs);
-    std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8.0f | %7.1f | %4.0f |\n", name.c_str(),
+    std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8s | %7.1f | %4.0f |\n", name.c_str(),
                 Cell(r.pp, ref.pp).c_str(), Cell(r.tg, ref.tg).c_str(), Cell(r.agg1, ref.agg1).c_str(),
-                Cell(r.agg8, ref.agg8).c_str(), Cell(r.agg32, ref.agg32).c_str(), r.e2e32, r.rss_mib,
+                Cell(r.agg8, ref.agg8).c_str(), Cell(r.agg32, ref.agg32).c_str(), Cell(r.e2e32, 0).c_str(), r.rss_mib,
                 100 * r.cpu_share);
     std::fflush(stdout);
     std::_Exit(0);
@@ -302,9 +310,12 @@ int main(int argc, char** argv) {
     } else if (a == "--kv") {
       const std::string kv = next();
       g_kv = kv == "f32" ? ce::KvType::kF32 : ce::KvType::kF16;
+    } else if (a == "--columns") {
+      g_columns = "," + next() + ",";
     } else {
       std::fprintf(stderr,
-                   "usage: engine_bench [--model M.gguf] [--threads N] [--runs N] [--only a-F32,...] [--kv f16|f32]\n");
+                   "usage: engine_bench [--model M.gguf] [--threads N] [--runs N] [--only a-F32,...] [--kv f16|f32]\n"
+                   "                    [--columns pp,tg,agg,e2e]\n");
       return 2;
     }
   }
