@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/cpu_features.h"
+#include "engine/kernels.h"
 #include "gguf/tensor_types.h"
 #include "engine/thread_pool.h"
 #include "engine/vec_exp.h"
@@ -361,6 +362,9 @@ const char* AttentionPath() {
   }
 }
 
+//! Head sizes up to this convert keys through a stack buffer.
+constexpr int kMaxStoreHeadDim = 512;
+
 void StoreKv(const KvCache& cache, int layer, int seq, int pos, const float* k, const float* v) {
   const int bs = cache.block_size();
   const int hd = cache.config().head_dim;
@@ -373,10 +377,14 @@ void StoreKv(const KvCache& cache, int layer, int seq, int pos, const float* k, 
     if (f16) {
       auto* kt = static_cast<uint16_t*>(cache.keys(block, layer, h));
       auto* vr = static_cast<uint16_t*>(cache.values(block, layer, h)) + static_cast<size_t>(r) * hd;
-      for (int d = 0; d < hd; ++d) {
-        kt[static_cast<size_t>(d) * bs + r] = gguf::Fp32ToFp16(kh[d]);
-        vr[d] = gguf::Fp32ToFp16(vh[d]);
+      uint16_t kbuf[kMaxStoreHeadDim];
+      if (hd <= kMaxStoreHeadDim) {
+        Fp32ToFp16Row(kh, kbuf, hd);
+        for (int d = 0; d < hd; ++d) kt[static_cast<size_t>(d) * bs + r] = kbuf[d];
+      } else {
+        for (int d = 0; d < hd; ++d) kt[static_cast<size_t>(d) * bs + r] = gguf::Fp32ToFp16(kh[d]);
       }
+      Fp32ToFp16Row(vh, vr, hd);
     } else {
       auto* kt = static_cast<float*>(cache.keys(block, layer, h));
       for (int d = 0; d < hd; ++d) kt[static_cast<size_t>(d) * bs + r] = kh[d];

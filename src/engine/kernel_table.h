@@ -19,7 +19,7 @@ namespace capsfusion::engine {
 //! One MatMul call as seen by a tile function.
 struct MatMulTask {
   const uint8_t* w = nullptr;  //!< weight rows (or the packed form, see PackedWeights)
-  int64_t row_bytes = 0;       //!< bytes per weight row (packed: per group of 8 rows)
+  int64_t row_bytes = 0;       //!< bytes per weight row (packed: per packed group)
   int64_t rows = 0;
   int64_t cols = 0;
   const float* x = nullptr;    //!< activations, n_tokens x cols
@@ -43,17 +43,20 @@ struct KernelTable {
   void (*rms_norm)(const float* x, const float* weight, int64_t n, float eps, float* y) = nullptr;
   void (*softmax)(float* x, int64_t n) = nullptr;
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
+  //! Rounds n floats to IEEE half precision (round to nearest even).
+  void (*fp32_to_fp16)(const float* x, uint16_t* y, int64_t n) = nullptr;
   //! Dequantizes one row of `cols` elements of `type`.
   void (*dequantize_row)(TensorType type, const uint8_t* row, int64_t cols, float* out) = nullptr;
 
   // Optional packed weights (packed_weights.h); null where the path has none.
   //! Bytes of the packed form (0: none for this type).
   int64_t (*packed_bytes)(TensorType type, int64_t rows, int64_t cols) = nullptr;
-  //! Bytes per packed group of 8 rows.
+  //! Bytes per packed group (8 rows of Q4_0/Q8_0, a panel of 16 F32 rows).
   int64_t (*packed_group_bytes)(TensorType type, int64_t cols) = nullptr;
   void (*pack)(const WeightView& w, uint8_t* out) = nullptr;
   TileFn matmul_q8_0_packed = nullptr;
   TileFn matmul_q4_0_packed = nullptr;
+  TileFn matmul_f32_packed = nullptr;
 };
 
 const KernelTable& GenericKernels();

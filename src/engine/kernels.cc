@@ -42,6 +42,8 @@ void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* y
 
 void Softmax(float* x, int64_t n) { ActiveKernels().softmax(x, n); }
 
+void Fp32ToFp16Row(const float* x, uint16_t* y, int64_t n) { ActiveKernels().fp32_to_fp16(x, y, n); }
+
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n) {
   ActiveKernels().swiglu(gate, up, out, n);
 }

@@ -71,6 +71,10 @@ void Softmax(float* x, int64_t n);
 //! out = silu(gate) * up = gate / (1 + exp(-gate)) * up. out may alias either.
 void SwiGlu(const float* gate, const float* up, float* out, int64_t n);
 
+//! y[i] = x[i] rounded to IEEE half precision (round to nearest even, NaN kept
+//! a NaN), bit-identical to gguf::Fp32ToFp16 on every path.
+void Fp32ToFp16Row(const float* x, uint16_t* y, int64_t n);
+
 //! Dequantizes rows ids[0..n) of `embedding` into out (n x cols floats).
 //! Throws std::out_of_range for an id outside [0, rows).
 void GetRows(const WeightView& embedding, const int32_t* ids, int64_t n, float* out);

@@ -17,6 +17,7 @@
 
 #include "engine/kernel_table.h"
 #include "engine/simd_reduce.h"
+#include "gguf/tensor_types.h"
 
 #define CF_TARGET __attribute__((target("avx2,fma,f16c")))
 #define CF_INLINE CF_TARGET inline __attribute__((always_inline))
@@ -367,6 +368,16 @@ CF_TARGET void DequantizeRowAvx2(TensorType type, const uint8_t* row, int64_t co
   }
 }
 
+//! F16C's vcvtps2ph rounds to nearest even and quiets NaNs exactly as
+//! gguf::Fp32ToFp16 does.
+CF_TARGET void Fp32ToFp16Avx2(const float* x, uint16_t* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < n; ++i) y[i] = gguf::Fp32ToFp16(x[i]);
+}
+
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
@@ -381,6 +392,7 @@ const KernelTable& Avx2Kernels() {
     t.rms_norm = RmsNormAvx2;
     t.softmax = SoftmaxAvx2;
     t.swiglu = SwiGluAvx2;
+    t.fp32_to_fp16 = Fp32ToFp16Avx2;
     t.dequantize_row = DequantizeRowAvx2;
     return t;
   }();

@@ -129,6 +129,10 @@ void SwiGluGeneric(const float* gate, const float* up, float* out, int64_t n) {
   }
 }
 
+void Fp32ToFp16Generic(const float* x, uint16_t* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = gguf::Fp32ToFp16(x[i]);
+}
+
 void DequantizeRowGeneric(TensorType type, const uint8_t* row, int64_t cols, float* out) {
   gguf::DequantizeRow(type, row, out, cols);
 }
@@ -147,6 +151,7 @@ const KernelTable& GenericKernels() {
     t.rms_norm = RmsNormGeneric;
     t.softmax = SoftmaxGeneric;
     t.swiglu = SwiGluGeneric;
+    t.fp32_to_fp16 = Fp32ToFp16Generic;
     t.dequantize_row = DequantizeRowGeneric;
     return t;
   }();
