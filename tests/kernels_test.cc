@@ -234,7 +234,7 @@ TEST(KernelsTest, PackedWeightsEqualUnpacked) {
         Weights w = MakeWeights(type, sh.rows, sh.cols, seed++);
         std::vector<float> x = RandomVector(sh.n_tokens * sh.cols, seed++);
         const PackedWeights pw(w.view, *k);
-        EXPECT_EQ(pw.packed(), k->path == KernelPath::kAvx512 && IsQuantized(type));
+        EXPECT_EQ(pw.packed(), k->path == KernelPath::kAvx512 && (IsQuantized(type) || type == TensorType::kF32));
         MatMulOperand op;
         op.view = w.view;
         op.packed = pw.data();
@@ -242,6 +242,13 @@ TEST(KernelsTest, PackedWeightsEqualUnpacked) {
         MatMulWith(*k, w.view, x.data(), sh.n_tokens, want.data(), nullptr);
         float* y = got.data();
         MatMulOperandsWith(*k, &op, 1, x.data(), sh.n_tokens, &y, &pool);
+        if (type == TensorType::kF32 && pw.packed()) {
+          // F32 panels sum in column order: the fp64 reference's tolerance.
+          ref::MatMul(w.view, x.data(), sh.n_tokens, want.data(), nullptr);
+          const std::vector<double> mag = Magnitudes(w, x.data(), sh.n_tokens);
+          for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5 * mag[i] + 1e-30) << "i=" << i;
+          continue;
+        }
         EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4));
       }
     }
@@ -263,6 +270,47 @@ TEST(KernelsTest, PackedWeightsEqualUnpacked) {
 }
 
 // The activation quantizers of all paths give the same bits as the scalar one.
+// Packed weights give the same bits for any thread count and any split of the
+// tokens into batches (F32 panels included, whose order differs from the ggml
+// layout's).
+TEST(KernelsTest, PackedWeightsAreDeterministic) {
+  const KernelTable* avx512 = KernelsFor(KernelPath::kAvx512);
+  if (avx512 == nullptr) GTEST_SKIP() << "no AVX-512 on this machine: no packed forms";
+  ThreadPool pool1(1), pool2(2), pool3(3);
+  const Shape shapes[] = {{83, 256, 70}, {200, 96, 53}, {16, 32, 30}, {130, 544, 9}};
+  for (TensorType type : kTypes) {
+    uint32_t seed = 300;
+    for (const Shape& sh : shapes) {
+      SCOPED_TRACE(std::string(TypeName(type)) + " rows=" + std::to_string(sh.rows) + " cols=" +
+                   std::to_string(sh.cols));
+      Weights w = MakeWeights(type, sh.rows, sh.cols, seed++);
+      const PackedWeights pw(w.view, *avx512);
+      if (!pw.packed()) continue;
+      MatMulOperand op;
+      op.view = w.view;
+      op.packed = pw.data();
+      std::vector<float> x = RandomVector(sh.n_tokens * sh.cols, seed++);
+      auto run = [&](ThreadPool* pool, int64_t t0, int64_t n, float* out) {
+        MatMulOperandsWith(*avx512, &op, 1, x.data() + t0 * sh.cols, n, &out, pool);
+      };
+      std::vector<float> y1(sh.n_tokens * sh.rows);
+      run(&pool1, 0, sh.n_tokens, y1.data());
+      for (ThreadPool* pool : {&pool2, &pool3}) {
+        std::vector<float> y(y1.size());
+        run(pool, 0, sh.n_tokens, y.data());
+        EXPECT_EQ(0, std::memcmp(y1.data(), y.data(), y.size() * 4)) << "threads=" << pool->size();
+      }
+      for (int64_t batch : {1, 3, 5, 17, 24, 25}) {
+        std::vector<float> yb(y1.size());
+        for (int64_t t = 0; t < sh.n_tokens; t += batch) {
+          run(&pool2, t, std::min(batch, sh.n_tokens - t), yb.data() + t * sh.rows);
+        }
+        EXPECT_EQ(0, std::memcmp(y1.data(), yb.data(), yb.size() * 4)) << "batch=" << batch;
+      }
+    }
+  }
+}
+
 TEST(KernelsTest, ActivationQuantizationIsIdenticalAcrossPaths) {
   const int64_t cols = 320;
   std::vector<float> x = RandomVector(cols, 3, 2.0f);

@@ -24,6 +24,10 @@ struct ArchitectureOptions {
   ThreadPool* pool = nullptr;   //!< used by the forward pass; must outlive the model
   uint32_t context_length = 0;  //!< 0: the model's own
   KvType kv_type = KvType::kF16;  //!< element type of the KV cache
+  //! Rearranges the weight matrices once, at load, into the layout the active
+  //! kernel path reads fastest (packed_weights.h). Costs a copy of the F32,
+  //! Q8_0 and Q4_0 matrices in memory; false keeps only the mmap'd file.
+  bool pack_weights = true;
 };
 
 //! Builds a model from an open file (which must outlive it).

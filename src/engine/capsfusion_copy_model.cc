@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "engine/attention.h"
 #include "engine/kernels.h"
@@ -157,7 +159,7 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     std::copy(hn_.data() + static_cast<size_t>(logit_rows_[j]) * E,
               hn_.data() + static_cast<size_t>(logit_rows_[j] + 1) * E, rows_.data() + j * E);
   }
-  MatMul(w_.output, rows_.data(), m, logits, pool_);
+  MatMul(packed_output_, rows_.data(), m, logits, pool_);
   MatMul(c_.query, rows_.data(), m, qs_.data(), pool_);
 
   const float scale = 1.0f / std::sqrt(static_cast<float>(C));
@@ -221,7 +223,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadCapsfusionCopy(const gguf::GgufFile
                               std::to_string(HparamLimits::kMaxContext));
   }
   weights->n_params += 2ull * weights->hp.n_embd * copy->key_length + weights->hp.n_embd + 1;
-  return std::unique_ptr<LanguageModel>(new CopyForward(std::move(*weights), std::move(*copy), options));
+  try {
+    return std::unique_ptr<LanguageModel>(new CopyForward(std::move(*weights), std::move(*copy), options));
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
+  }
 }
 
 }  // namespace capsfusion::engine

@@ -23,6 +23,7 @@
 #include "engine/packed_tiles_avx512.h"
 #include "engine/quant_tiles_avx512.h"
 #include "engine/simd_reduce.h"
+#include "gguf/tensor_types.h"
 
 #define CF_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define CF_INLINE CF_TARGET inline __attribute__((always_inline))
@@ -350,6 +351,19 @@ CF_TARGET void DequantizeRowAvx512(TensorType type, const uint8_t* row, int64_t 
   }
 }
 
+//! 16 at a time with vcvtps2ph (see Fp32ToFp16Avx2), the tail masked.
+CF_TARGET void Fp32ToFp16Avx512(const float* x, uint16_t* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i),
+                        _mm512_cvtps_ph(_mm512_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  if (i < n) {
+    const __mmask16 m = TailMask16(n - i);
+    _mm256_mask_storeu_epi16(y + i, m, _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+}
+
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
@@ -364,12 +378,14 @@ const KernelTable& Avx512Kernels() {
     t.rms_norm = RmsNormAvx512;
     t.softmax = SoftmaxAvx512;
     t.swiglu = SwiGluAvx512;
+    t.fp32_to_fp16 = Fp32ToFp16Avx512;
     t.dequantize_row = DequantizeRowAvx512;
     t.packed_bytes = Avx512PackedBytes;
     t.packed_group_bytes = Avx512PackedGroupBytes;
     t.pack = Avx512Pack;
     t.matmul_q8_0_packed = Avx512MatMulPackedQ8_0;
     t.matmul_q4_0_packed = Avx512MatMulPackedQ4_0;
+    t.matmul_f32_packed = Avx512MatMulPackedF32;
     return t;
   }();
   return table;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "engine/attention.h"
@@ -22,6 +23,24 @@ void Grow(std::vector<T>* v, size_t n) {
   if (v->size() < n) v->resize(n);
 }
 
+//! Below this many tokens the per-token steps (norms, RoPE, KV stores, residual
+//! adds) run on the calling thread: a ParallelFor costs more than they do.
+constexpr int64_t kParallelTokensMin = 8;
+
+//! Runs fn(i) for every token i in [0, n), over the pool when there are enough
+//! tokens. Every token's work is independent, so results do not depend on it.
+template <typename Fn>
+void ForEachToken(ThreadPool* pool, int64_t n, const Fn& fn) {
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) fn(i);
+  };
+  if (n < kParallelTokensMin) {
+    run(0, n);
+  } else {
+    ParallelForOrSerial(pool, n, run, kParallelTokensMin / 2);
+  }
+}
+
 }  // namespace
 
 LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& options)
@@ -30,6 +49,15 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
   shape_ = ModelShape{hp.n_vocab, hp.n_ctx_train, hp.n_embd,    hp.n_layer,
                       hp.n_head,  hp.n_head_kv,   hp.n_ff,      hp.head_dim};
   n_ctx_ = options.context_length != 0 ? options.context_length : hp.n_ctx_train;
+  auto pack = [&](const WeightView& v) {
+    return options.pack_weights ? PackedWeights(v) : PackedWeights::ViewOnly(v);
+  };
+  packed_.reserve(w_.layers.size());
+  for (const LlamaLayer& L : w_.layers) {
+    packed_.push_back({pack(L.wq), pack(L.wk), pack(L.wv), pack(L.wo), pack(L.w_gate), pack(L.w_up),
+                       pack(L.w_down)});
+  }
+  packed_output_ = pack(w_.output);
 }
 
 KvCacheConfig LlamaForward::kv_cache_config() const {
@@ -174,33 +202,42 @@ void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache,
   ashape.head_dim = static_cast<int>(hp.head_dim);
   ashape.scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
 
+  const float eps = hp.rms_eps;
   for (uint32_t l = 0; l < hp.n_layer; ++l) {
     const LlamaLayer& L = w_.layers[l];
-    for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.attn_norm, E, hp.rms_eps, xn + i * E);
+    const PackedLayer& P = packed_[l];
+    // The residual add of the previous layer's FFN is fused with this norm.
+    ForEachToken(pool_, n, [&](int64_t i) {
+      if (l > 0) AddInPlace(x + i * E, tmp_.data() + i * E, E);
+      RmsNorm(x + i * E, L.attn_norm, E, eps, xn + i * E);
+    });
     {
-      const WeightView ws[3] = {L.wq, L.wk, L.wv};
+      const PackedWeights* ws[3] = {&P.wq, &P.wk, &P.wv};
       float* ys[3] = {q_.data(), k_.data(), v_.data()};
       MatMulMany(ws, 3, xn, n, ys, pool_);
     }
-    for (int64_t i = 0; i < n; ++i) {
+    ForEachToken(pool_, n, [&](int64_t i) {
       ApplyRope(q_.data() + i * QD, static_cast<int>(hp.n_head), pos_[i]);
       ApplyRope(k_.data() + i * KVD, static_cast<int>(hp.n_head_kv), pos_[i]);
       StoreKv(*cache, static_cast<int>(l), seqs_[i], pos_[i], k_.data() + i * KVD, v_.data() + i * KVD);
-    }
+    });
     AttendBatch(*cache, static_cast<int>(l), ashape, q_.data(), seqs_.data(), pos_.data(), n, max_pos,
                 att_.data(), pool_);
-    MatMul(L.wo, att_.data(), n, tmp_.data(), pool_);
-    AddInPlace(x, tmp_.data(), n * E);
-
-    for (int64_t i = 0; i < n; ++i) RmsNorm(x + i * E, L.ffn_norm, E, hp.rms_eps, xn + i * E);
+    MatMul(P.wo, att_.data(), n, tmp_.data(), pool_);
+    ForEachToken(pool_, n, [&](int64_t i) {
+      AddInPlace(x + i * E, tmp_.data() + i * E, E);
+      RmsNorm(x + i * E, L.ffn_norm, E, eps, xn + i * E);
+    });
     {
-      const WeightView ws[2] = {L.w_gate, L.w_up};
+      const PackedWeights* ws[2] = {&P.w_gate, &P.w_up};
       float* ys[2] = {gate_.data(), up_.data()};
       MatMulMany(ws, 2, xn, n, ys, pool_);
     }
-    SwiGlu(gate_.data(), up_.data(), gate_.data(), n * FF);
-    MatMul(L.w_down, gate_.data(), n, tmp_.data(), pool_);
-    AddInPlace(x, tmp_.data(), n * E);
+    ForEachToken(pool_, n, [&](int64_t i) { SwiGlu(gate_.data() + i * FF, up_.data() + i * FF, gate_.data() + i * FF, FF); });
+    MatMul(P.w_down, gate_.data(), n, tmp_.data(), pool_);
+  }
+  if (hp.n_layer > 0) {
+    ForEachToken(pool_, n, [&](int64_t i) { AddInPlace(x + i * E, tmp_.data() + i * E, E); });
   }
   Head(tokens, n, x, cache, logits);
 }
@@ -214,7 +251,7 @@ void LlamaForward::Head(const BatchToken* /*tokens*/, int64_t /*n*/, float* x, K
   for (int64_t j = 0; j < m; ++j) {
     RmsNorm(x + static_cast<size_t>(logit_rows_[j]) * E, w_.output_norm, E, hp.rms_eps, xn + j * E);
   }
-  MatMul(w_.output, xn, m, logits, pool_);
+  MatMul(packed_output_, xn, m, logits, pool_);
 }
 
 StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, const std::string& architecture,
@@ -225,7 +262,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, c
     return Status::OutOfRange("context length " + std::to_string(options.context_length) + " exceeds " +
                               std::to_string(HparamLimits::kMaxContext));
   }
-  return std::unique_ptr<LanguageModel>(new LlamaForward(std::move(*weights), options));
+  try {
+    return std::unique_ptr<LanguageModel>(new LlamaForward(std::move(*weights), options));
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
+  }
 }
 
 }  // namespace capsfusion::engine

@@ -5,7 +5,8 @@
 // sequence's cache, causal attention of every token over its own sequence,
 // output projection and residual, RMSNorm, SwiGLU feed-forward and residual.
 // The final norm and the vocabulary projection run only for the rows that asked
-// for logits. Buffers are kept between calls, so a steady decoding loop does no
+// for logits. The matrices are packed once at load (ArchitectureOptions::
+// pack_weights). Buffers are kept between calls, so a steady decoding loop does no
 // allocation; batches larger than an internal chunk are processed in chunks,
 // which is equivalent because attention is causal.
 #pragma once
@@ -17,6 +18,7 @@
 #include "engine/architecture.h"
 #include "engine/language_model.h"
 #include "engine/llama_model.h"
+#include "engine/packed_weights.h"
 
 namespace capsfusion::engine {
 
@@ -51,7 +53,14 @@ class LlamaForward : public LanguageModel {
   void EnsureRopeTable(int32_t max_pos);
   void ApplyRope(float* x, int n_heads, int32_t pos) const;
 
+  //! The matrices of one layer as MatMul reads them.
+  struct PackedLayer {
+    PackedWeights wq, wk, wv, wo, w_gate, w_up, w_down;
+  };
+
   LlamaWeights w_;
+  std::vector<PackedLayer> packed_;  //!< one per layer
+  PackedWeights packed_output_;
   ModelShape shape_;
   ThreadPool* pool_;
   uint32_t n_ctx_;

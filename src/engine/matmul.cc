@@ -16,6 +16,9 @@ namespace {
 //! Rows per work item (a multiple of every path's row tile and of the 8-row
 //! groups of packed weights).
 constexpr int64_t kRowsPerItem = 16;
+//! Rows per work item for packed F32 weights: four panels of 16 rows, so that a
+//! single token runs four independent FMA chains.
+constexpr int64_t kRowsPerPackedF32Item = 64;
 //! Tokens per work item: the activations of one item stay in L2 while all the
 //! item's weight rows are applied to them.
 constexpr int64_t kTokensPerItem = 64;
@@ -114,6 +117,7 @@ void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, c
   if (any_quantized) qa = QuantizeActivations(k, x, n_tokens, cols, pool);
   const int64_t n_tok_items = (n_tokens + kTokensPerItem - 1) / kTokensPerItem;
   int64_t n_row_items[kMaxMatMulMany];
+  int64_t rows_per_item[kMaxMatMulMany];
   int64_t first_item[kMaxMatMulMany + 1];
   first_item[0] = 0;
   for (int i = 0; i < n; ++i) {
@@ -122,8 +126,9 @@ void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, c
     task.w = w.data;
     task.row_bytes = WeightRowBytes(w.type, cols);
     if (ops[i].packed != nullptr) {
-      TileFn packed = w.type == TensorType::kQ4_0 ? k.matmul_q4_0_packed
+      TileFn packed = w.type == TensorType::kQ4_0   ? k.matmul_q4_0_packed
                       : w.type == TensorType::kQ8_0 ? k.matmul_q8_0_packed
+                      : w.type == TensorType::kF32  ? k.matmul_f32_packed
                                                     : nullptr;
       if (packed == nullptr || k.packed_group_bytes == nullptr) {
         throw std::invalid_argument("MatMul: packed weights for another kernel path");
@@ -138,7 +143,8 @@ void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, c
     task.n_tokens = n_tokens;
     task.qa = qa;
     task.y = ys[i];
-    n_row_items[i] = (w.rows + kRowsPerItem - 1) / kRowsPerItem;
+    rows_per_item[i] = ops[i].packed != nullptr && w.type == TensorType::kF32 ? kRowsPerPackedF32Item : kRowsPerItem;
+    n_row_items[i] = (w.rows + rows_per_item[i] - 1) / rows_per_item[i];
     first_item[i + 1] = first_item[i] + n_row_items[i] * n_tok_items;
   }
   auto run = [&](int64_t i0, int64_t i1) {
@@ -147,8 +153,8 @@ void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, c
       while (i >= first_item[w + 1]) ++w;
       const int64_t j = i - first_item[w];
       const int64_t ti = j / n_row_items[w], ri = j % n_row_items[w];
-      const int64_t r0 = ri * kRowsPerItem, t0 = ti * kTokensPerItem;
-      tiles[w](tasks[w], r0, std::min(tasks[w].rows, r0 + kRowsPerItem), t0,
+      const int64_t r0 = ri * rows_per_item[w], t0 = ti * kTokensPerItem;
+      tiles[w](tasks[w], r0, std::min(tasks[w].rows, r0 + rows_per_item[w]), t0,
                std::min(n_tokens, t0 + kTokensPerItem));
     }
   };

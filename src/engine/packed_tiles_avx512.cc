@@ -187,6 +187,7 @@ int64_t Avx512PackedBytes(TensorType type, int64_t rows, int64_t cols) {
   switch (type) {
     case TensorType::kQ4_0: return groups * nb * PackedBlockBytes<true>();
     case TensorType::kQ8_0: return groups * nb * PackedBlockBytes<false>();
+    case TensorType::kF32: return Avx512PackedF32Bytes(rows, cols);
     default: return 0;
   }
 }
@@ -196,6 +197,7 @@ int64_t Avx512PackedGroupBytes(TensorType type, int64_t cols) { return Avx512Pac
 void Avx512Pack(const WeightView& w, uint8_t* out) {
   if (w.type == TensorType::kQ4_0) Pack<true>(w, out);
   if (w.type == TensorType::kQ8_0) Pack<false>(w, out);
+  if (w.type == TensorType::kF32) Avx512PackF32(w, out);
 }
 
 void Avx512MatMulPackedQ4_0(const MatMulTask& k, int64_t r0, int64_t r1, int64_t t0, int64_t t1) {

@@ -25,6 +25,12 @@ PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(
   table_ = &k;
 }
 
+PackedWeights PackedWeights::ViewOnly(const WeightView& w) {
+  PackedWeights p;
+  p.view_ = w;
+  return p;
+}
+
 namespace {
 
 MatMulOperand Operand(const PackedWeights& w, const KernelTable& k) {

@@ -4,8 +4,11 @@
 // On the AVX-512 path Q4_0 and Q8_0 rows are stored 8 at a time, already
 // transposed for the integer dot products, with float scales; single-token
 // decoding then needs no shuffles at all (2-3x faster than on the GGUF layout).
-// Results are bit-identical to MatMul on the original WeightView. Other types
-// and paths keep no copy and read the original weights.
+// Results are bit-identical to MatMul on the original WeightView. F32 rows are
+// stored in column-major panels of 16 rows, so each output is one FMA chain
+// with no horizontal sums (packed_f32_avx512.cc): results equal MatMul on the
+// original view up to float rounding, and do not depend on the batch size.
+// Other types and paths keep no copy and read the original weights.
 //
 //   PackedWeights wq(view);             // once; `view` must stay valid (mmap)
 //   MatMul(wq, x, n_tokens, y, pool);   // instead of MatMul(view, ...)
@@ -29,6 +32,8 @@ class PackedWeights {
   explicit PackedWeights(const WeightView& w);
   //! The same for a given kernel table (tests, benchmarks).
   PackedWeights(const WeightView& w, const KernelTable& k);
+  //! Keeps only the view: MatMul reads the original layout.
+  static PackedWeights ViewOnly(const WeightView& w);
 
   const WeightView& view() const { return view_; }
   //! True when a packed copy exists.
