@@ -19,6 +19,7 @@
 #include "engine/kernel_table.h"
 #include "engine/kernels.h"
 #include "engine/packed_weights.h"
+#include "gguf/tensor_types.h"
 
 namespace capsfusion::engine {
 namespace {
@@ -381,6 +382,32 @@ TEST(KernelsTest, SoftmaxMatchesReference) {
     k->softmax(big.data(), 5);
     ref::Softmax(want.data(), 5);
     for (int i = 0; i < 5; ++i) EXPECT_NEAR(big[i], want[i], 1e-7);
+  }
+}
+
+// The vector conversions round exactly like the scalar one: halfway cases,
+// subnormal halves, overflow to infinity, NaNs, signed zeros.
+TEST(KernelsTest, Fp32ToFp16RowMatchesScalar) {
+  std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f, 1e-8f, -1e-8f,
+                          5.9604645e-8f, 2.9802322e-8f, 2.9802326e-8f, 6.1035156e-5f, 6.0975552e-5f,
+                          1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, INFINITY, -INFINITY, NAN, -NAN, 1e30f, -1e-30f};
+  std::mt19937 rng(5);
+  for (int i = 0; i < 4000; ++i) {
+    uint32_t bits = rng();
+    float f;
+    std::memcpy(&f, &bits, 4);
+    x.push_back(f);
+    x.push_back(std::ldexp(static_cast<float>(rng() % 4096) / 4096.0f + 0.5f, static_cast<int>(rng() % 40) - 28));
+  }
+  for (const KernelTable* k : Paths()) {
+    SCOPED_TRACE(KernelPathName(k->path));
+    for (size_t n : {x.size(), size_t{1}, size_t{15}, size_t{17}}) {
+      std::vector<uint16_t> y(n, 0xDEAD);
+      k->fp32_to_fp16(x.data(), y.data(), static_cast<int64_t>(n));
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(y[i], gguf::Fp32ToFp16(x[i])) << "x=" << x[i] << " i=" << i;
+      }
+    }
   }
 }
 
