@@ -13,6 +13,11 @@
 //   agg@N   aggregate generation tokens/s of N sequences decoded together after
 //           N distinct 100-token prompts: N * 40 / time of the 40 decoding steps
 //           (llama-batched-bench's S_TG)
+//   tg roof the memory roofline of tg: a plain streaming read, with the same
+//           threads and in the same process, of a buffer as large as the
+//           weights one token reads (every matrix; the embedding row aside),
+//           as tokens/s and GB/s. Single-token decoding cannot beat it for
+//           long; tg above it means part of the weights stayed in cache
 //   e2e@32  Generate() of 32 prompts of 100 tokens sharing a 70-token prefix,
 //           40 new tokens each, end to end (prompts included): new tokens/s
 //   RSS     peak resident memory of the process that ran the row (each row
@@ -45,6 +50,8 @@
 #include "engine/sampler.h"
 #include "engine/thread_pool.h"
 #include "gguf/gguf.h"
+
+#include <immintrin.h>
 
 namespace ce = capsfusion::engine;
 using capsfusion::gguf::TensorType;
@@ -118,7 +125,79 @@ struct Row {
   double pp = 0, tg = 0, agg1 = 0, agg8 = 0, agg32 = 0, e2e32 = 0;
   double rss_mib = 0;
   double cpu_share = 0;
+  double roof_tps = 0, roof_gbps = 0;
 };
+
+// Bytes of the weight matrices one decoded token reads: every 2-D tensor but
+// the token embedding (of which it reads one row), unless the output is tied to it.
+uint64_t WeightBytesPerToken(const capsfusion::gguf::GgufFile& file) {
+  uint64_t bytes = 0;
+  const bool tied = file.FindTensor("output.weight") == nullptr;
+  for (const auto& t : file.tensors()) {
+    if (t.shape.size() < 2) continue;
+    if (t.name == "token_embd.weight" && !tied) continue;
+    bytes += t.n_bytes;
+  }
+  return bytes;
+}
+
+__attribute__((target("avx2"))) uint64_t StreamSumAvx2(const uint8_t* p, size_t n) {
+  __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    a = _mm256_add_epi64(a, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    b = _mm256_add_epi64(b, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+    c = _mm256_add_epi64(c, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+    d = _mm256_add_epi64(d, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+  }
+  a = _mm256_add_epi64(_mm256_add_epi64(a, b), _mm256_add_epi64(c, d));
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), a);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+uint64_t StreamSum(const uint8_t* p, size_t n) {
+  if (__builtin_cpu_supports("avx2")) return StreamSumAvx2(p, n);
+  uint64_t s = 0;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    s += v;
+  }
+  return s;
+}
+
+// Reads `bytes` bytes as tg reads its weights (each thread a contiguous part,
+// 128 passes as in tg); returns the best bytes/s of `runs`.
+double StreamBandwidth(uint64_t bytes, ce::ThreadPool* pool, int runs) {
+  bytes = (bytes + 4095) & ~uint64_t{4095};
+  auto* buf = static_cast<uint8_t*>(std::aligned_alloc(4096, bytes));
+  if (buf == nullptr) return 0;
+  for (uint64_t i = 0; i < bytes; i += 8) {
+    const uint64_t v = i * 2654435761u;
+    std::memcpy(buf + i, &v, 8);
+  }
+  const int64_t parts = 64;
+  const uint64_t part = (bytes / parts + 127) & ~uint64_t{127};
+  volatile uint64_t sink = 0;
+  double best = 1e30;
+  for (int r = 0; r < runs; ++r) {
+    const double t0 = Now();
+    for (int pass = 0; pass < 128; ++pass) {
+      pool->ParallelFor(parts, [&](int64_t a, int64_t b) {
+        uint64_t s = 0;
+        for (int64_t j = a; j < b; ++j) {
+          const uint64_t off = static_cast<uint64_t>(j) * part;
+          if (off < bytes) s += StreamSum(buf + off, std::min<uint64_t>(part, bytes - off));
+        }
+        sink = sink + s;
+      });
+    }
+    best = std::min(best, (Now() - t0) / 128);
+  }
+  std::free(buf);
+  return bytes / best;
+}
 
 // Prompt processing: one sequence, n tokens, logits for the last.
 double PromptSpeed(ce::LanguageModel* lm, int n, int runs) {
@@ -242,7 +321,9 @@ Row RunModel(const std::string& path, int threads, int runs) {
   const double wall0 = Now(), cpu0 = CpuSeconds();
   const int ctx = static_cast<int>(m->context_length());
   if (Want("pp")) row.pp = PromptSpeed(m, std::min(128, ctx), runs);
-  if (Want("tg")) row.tg = DecodeSpeed(m, 1, 1, std::min(128, ctx - 1), runs);
+  if (Want("tg")) {
+    row.tg = DecodeSpeed(m, 1, 1, std::min(128, ctx - 1), runs);
+  }
   if (ctx >= 140 && Want("agg")) {
     row.agg1 = DecodeSpeed(m, 1, 100, 40, runs);
     row.agg8 = DecodeSpeed(m, 8, 100, 40, runs);
@@ -253,6 +334,12 @@ Row RunModel(const std::string& path, int threads, int runs) {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   row.rss_mib = ru.ru_maxrss / 1024.0;
+  if (Want("tg")) {  // after the peak RSS was taken: its buffer is not the model's
+    const uint64_t bytes = WeightBytesPerToken(**file);
+    const double bw = StreamBandwidth(bytes, &pool, runs);
+    row.roof_gbps = bw / 1e9;
+    row.roof_tps = bytes > 0 ? bw / bytes : 0;
+  }
   return row;
 }
 
@@ -273,8 +360,10 @@ void RunRow(const std::string& name, const std::string& path, const Reference& r
   const pid_t pid = fork();
   if (pid == 0) {
     const Row r = RunModel(path, threads, runs);
-    std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8s | %7.1f | %4.0f |\n", name.c_str(),
-                Cell(r.pp, ref.pp).c_str(), Cell(r.tg, ref.tg).c_str(), Cell(r.agg1, ref.agg1).c_str(),
+    char roof[64] = "-";
+    if (r.roof_tps > 0) std::snprintf(roof, sizeof roof, "%.0f (%.0f GB/s)", r.roof_tps, r.roof_gbps);
+    std::printf("| %-8s | %-16s | %-15s | %-16s | %-15s | %-15s | %-15s | %8s | %7.1f | %4.0f |\n", name.c_str(),
+                Cell(r.pp, ref.pp).c_str(), Cell(r.tg, ref.tg).c_str(), roof, Cell(r.agg1, ref.agg1).c_str(),
                 Cell(r.agg8, ref.agg8).c_str(), Cell(r.agg32, ref.agg32).c_str(), Cell(r.e2e32, 0).c_str(), r.rss_mib,
                 100 * r.cpu_share);
     std::fflush(stdout);
@@ -323,10 +412,10 @@ int main(int argc, char** argv) {
               threads, runs, ce::KernelPathName(ce::BestPath(ce::DetectCpu())), ce::AttentionPath(),
               g_kv == ce::KvType::kF16 ? "F16" : "F32", LoadAverage().c_str());
   std::printf("reference in parentheses: ratio to llama.cpp b4748 on this machine (2 threads)\n\n");
-  std::printf("| %-8s | %-16s | %-15s | %-15s | %-15s | %-15s | %8s | %7s | %4s |\n", "model", "pp128 t/s",
-              "tg t/s", "agg@1 t/s", "agg@8 t/s", "agg@32 t/s", "e2e@32", "RSS MiB", "CPU%");
-  std::printf("|----------|------------------|-----------------|-----------------|-----------------|"
-              "-----------------|----------|---------|------|\n");
+  std::printf("| %-8s | %-16s | %-15s | %-16s | %-15s | %-15s | %-15s | %8s | %7s | %4s |\n", "model", "pp128 t/s",
+              "tg t/s", "tg roof", "agg@1 t/s", "agg@8 t/s", "agg@32 t/s", "e2e@32", "RSS MiB", "CPU%");
+  std::printf("|----------|------------------|-----------------|------------------|-----------------|"
+              "-----------------|-----------------|----------|---------|------|\n");
   if (!model.empty()) {
     RunRow("file", model, Reference(), threads, runs);
     std::printf("\nload average after: %s\n", LoadAverage().c_str());

@@ -49,8 +49,14 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
   shape_ = ModelShape{hp.n_vocab, hp.n_ctx_train, hp.n_embd,    hp.n_layer,
                       hp.n_head,  hp.n_head_kv,   hp.n_ff,      hp.head_dim};
   n_ctx_ = options.context_length != 0 ? options.context_length : hp.n_ctx_train;
+  // Each matrix is read only through its packed copy from now on, so its
+  // original pages are released at once (the embedding rows of a tied output
+  // come back from the file as needed): the peak stays near the packed size.
   auto pack = [&](const WeightView& v) {
-    return options.pack_weights ? PackedWeights(v) : PackedWeights::ViewOnly(v);
+    if (!options.pack_weights) return PackedWeights::ViewOnly(v);
+    PackedWeights p(v);
+    p.ReleaseOriginalPages();
+    return p;
   };
   packed_.reserve(w_.layers.size());
   for (const LlamaLayer& L : w_.layers) {

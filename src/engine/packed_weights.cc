@@ -1,6 +1,9 @@
 // PackedWeights construction and the MatMul entry points on packed weights.
 #include "engine/packed_weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +26,17 @@ PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(
   offset_ = (64 - reinterpret_cast<uintptr_t>(bytes_.data()) % 64) % 64;
   k.pack(w, bytes_.data() + offset_);
   table_ = &k;
+}
+
+void PackedWeights::ReleaseOriginalPages() const {
+#ifdef MADV_PAGEOUT
+  if (!packed() || view_.data == nullptr) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(view_.data);
+  const uintptr_t end = begin + static_cast<uintptr_t>(view_.rows * WeightRowBytes(view_.type, view_.cols));
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_PAGEOUT);  // a hint: errors ignored
+#endif
 }
 
 PackedWeights PackedWeights::ViewOnly(const WeightView& w) {

@@ -44,6 +44,12 @@ class PackedWeights {
   size_t packed_bytes() const { return bytes_.size(); }
   //! The kernel table the packed form was made for (null when !packed()).
   const KernelTable* table() const { return table_; }
+  //! When packed, tells the kernel the original pages will not be read again
+  //! (MADV_PAGEOUT on the whole pages inside the view): pages of a mapped file
+  //! leave memory and would come back from the file if touched; the data stays
+  //! valid either way. Keeps the resident memory of a packed model near the
+  //! size of the packed copy instead of twice it.
+  void ReleaseOriginalPages() const;
 
  private:
   WeightView view_;
