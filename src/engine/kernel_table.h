@@ -51,7 +51,7 @@ struct KernelTable {
   // Optional packed weights (packed_weights.h); null where the path has none.
   //! Bytes of the packed form (0: none for this type).
   int64_t (*packed_bytes)(TensorType type, int64_t rows, int64_t cols) = nullptr;
-  //! Bytes per packed group (8 rows of Q4_0/Q8_0, a panel of 16 F32 rows).
+  //! Bytes per packed group (8 rows of Q4_0/Q8_0, 64 F32 rows).
   int64_t (*packed_group_bytes)(TensorType type, int64_t cols) = nullptr;
   void (*pack)(const WeightView& w, uint8_t* out) = nullptr;
   TileFn matmul_q8_0_packed = nullptr;

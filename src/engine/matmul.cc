@@ -16,7 +16,7 @@ namespace {
 //! Rows per work item (a multiple of every path's row tile and of the 8-row
 //! groups of packed weights).
 constexpr int64_t kRowsPerItem = 16;
-//! Rows per work item for packed F32 weights: four panels of 16 rows, so that a
+//! Rows per work item for packed F32 weights: one group of 64 rows, so that a
 //! single token runs four independent FMA chains.
 constexpr int64_t kRowsPerPackedF32Item = 64;
 //! Tokens per work item: the activations of one item stay in L2 while all the

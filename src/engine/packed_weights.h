@@ -5,7 +5,7 @@
 // transposed for the integer dot products, with float scales; single-token
 // decoding then needs no shuffles at all (2-3x faster than on the GGUF layout).
 // Results are bit-identical to MatMul on the original WeightView. F32 rows are
-// stored in column-major panels of 16 rows, so each output is one FMA chain
+// stored column-major in groups of 64 rows, so each output is one FMA chain
 // with no horizontal sums (packed_f32_avx512.cc): results equal MatMul on the
 // original view up to float rounding, and do not depend on the batch size.
 // Other types and paths keep no copy and read the original weights.
