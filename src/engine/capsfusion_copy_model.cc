@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -227,6 +228,9 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadCapsfusionCopy(const gguf::GgufFile
     return std::unique_ptr<LanguageModel>(new CopyForward(std::move(*weights), std::move(*copy), options));
   } catch (const std::invalid_argument& e) {
     return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return Status::OutOfRange("not enough memory for the packed weights (ArchitectureOptions::pack_weights = false "
+                              "keeps only the mapped file)");
   }
 }
 

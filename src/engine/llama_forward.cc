@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
 
 #include "engine/attention.h"
+#include "engine/kernel_table.h"
 #include "engine/kernels.h"
 #include "engine/thread_pool.h"
 
@@ -49,12 +51,27 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
   shape_ = ModelShape{hp.n_vocab, hp.n_ctx_train, hp.n_embd,    hp.n_layer,
                       hp.n_head,  hp.n_head_kv,   hp.n_ff,      hp.head_dim};
   n_ctx_ = options.context_length != 0 ? options.context_length : hp.n_ctx_train;
-  // Each matrix is read only through its packed copy from now on, so its
-  // original pages are released at once (the embedding rows of a tied output
-  // come back from the file as needed): the peak stays near the packed size.
+  // All packed matrices live in one arena (huge pages where granted). Each is
+  // read only through its packed copy from now on, so its original pages are
+  // released at once (the embedding rows of a tied output come back from the
+  // file as needed): the peak stays near the packed size.
+  const KernelTable& kernels = ActiveKernels();
+  std::vector<const WeightView*> views;
+  for (const LlamaLayer& L : w_.layers) {
+    for (const WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) views.push_back(v);
+  }
+  views.push_back(&w_.output);
+  if (options.pack_weights) {
+    size_t total = 0;
+    for (const WeightView* v : views) {
+      total += WeightArena::Round(static_cast<size_t>(PackedWeights::StorageBytes(*v, kernels)));
+    }
+    arena_ = WeightArena(total);
+  }
   auto pack = [&](const WeightView& v) {
     if (!options.pack_weights) return PackedWeights::ViewOnly(v);
-    PackedWeights p(v);
+    const int64_t n = PackedWeights::StorageBytes(v, kernels);
+    PackedWeights p(v, kernels, n > 0 ? arena_.Take(static_cast<size_t>(n)) : nullptr);
     p.ReleaseOriginalPages();
     return p;
   };
@@ -272,6 +289,9 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, c
     return std::unique_ptr<LanguageModel>(new LlamaForward(std::move(*weights), options));
   } catch (const std::invalid_argument& e) {
     return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return Status::OutOfRange("not enough memory for the packed weights (ArchitectureOptions::pack_weights = false "
+                              "keeps only the mapped file)");
   }
 }
 

@@ -19,6 +19,7 @@
 #include "engine/language_model.h"
 #include "engine/llama_model.h"
 #include "engine/packed_weights.h"
+#include "engine/weight_arena.h"
 
 namespace capsfusion::engine {
 
@@ -59,6 +60,7 @@ class LlamaForward : public LanguageModel {
   };
 
   LlamaWeights w_;
+  WeightArena arena_;                //!< storage of every packed matrix (before packed_)
   std::vector<PackedLayer> packed_;  //!< one per layer
   PackedWeights packed_output_;
   ModelShape shape_;

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -13,18 +14,44 @@ namespace capsfusion::engine {
 
 PackedWeights::PackedWeights(const WeightView& w) : PackedWeights(w, ActiveKernels()) {}
 
-PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(w) {
+namespace {
+
+void CheckShape(const WeightView& w) {
   const bool quantized = w.type == TensorType::kQ4_0 || w.type == TensorType::kQ8_0;
   if (w.rows < 0 || w.cols < 0) throw std::invalid_argument("PackedWeights: negative size");
   if (quantized && w.cols % kQBlock != 0) {
     throw std::invalid_argument("PackedWeights: cols " + std::to_string(w.cols) + " is not a multiple of 32");
   }
-  if (k.pack == nullptr || k.packed_bytes == nullptr || w.rows == 0 || w.cols == 0) return;
-  const int64_t n = k.packed_bytes(w.type, w.rows, w.cols);
-  if (n <= 0) return;
+}
+
+}  // namespace
+
+int64_t PackedWeights::StorageBytes(const WeightView& w, const KernelTable& k) {
+  CheckShape(w);
+  if (k.pack == nullptr || k.packed_bytes == nullptr || w.rows == 0 || w.cols == 0) return 0;
+  return std::max<int64_t>(0, k.packed_bytes(w.type, w.rows, w.cols));
+}
+
+PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(w) {
+  const int64_t n = StorageBytes(w, k);
+  if (n == 0) return;
   bytes_.resize(static_cast<size_t>(n) + 64);
-  offset_ = (64 - reinterpret_cast<uintptr_t>(bytes_.data()) % 64) % 64;
-  k.pack(w, bytes_.data() + offset_);
+  const size_t offset = (64 - reinterpret_cast<uintptr_t>(bytes_.data()) % 64) % 64;
+  Pack(k, bytes_.data() + offset);
+}
+
+PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k, uint8_t* storage) : view_(w) {
+  if (StorageBytes(w, k) == 0) return;
+  if (storage == nullptr || reinterpret_cast<uintptr_t>(storage) % 64 != 0) {
+    throw std::invalid_argument("PackedWeights: storage must be 64-byte aligned");
+  }
+  Pack(k, storage);
+}
+
+void PackedWeights::Pack(const KernelTable& k, uint8_t* dst) {
+  k.pack(view_, dst);
+  data_ = dst;
+  packed_bytes_ = static_cast<size_t>(StorageBytes(view_, k));
   table_ = &k;
 }
 

@@ -26,22 +26,32 @@ struct KernelTable;
 class PackedWeights {
  public:
   PackedWeights() = default;
+  PackedWeights(const PackedWeights&) = delete;
+  PackedWeights& operator=(const PackedWeights&) = delete;
+  PackedWeights(PackedWeights&&) = default;
+  PackedWeights& operator=(PackedWeights&&) = default;
   //! Packs `w` for the active kernel path when it has a packed form for w's
   //! type; otherwise only keeps the view. The original data must outlive this
   //! object either way. Throws std::invalid_argument like MatMul for bad shapes.
   explicit PackedWeights(const WeightView& w);
   //! The same for a given kernel table (tests, benchmarks).
   PackedWeights(const WeightView& w, const KernelTable& k);
+  //! Packs into `storage` (StorageBytes(w, k) bytes, 64-byte aligned, owned by
+  //! the caller and outliving this object) instead of memory of its own; when
+  //! w has no packed form for k, storage is not touched and may be null.
+  PackedWeights(const WeightView& w, const KernelTable& k, uint8_t* storage);
   //! Keeps only the view: MatMul reads the original layout.
   static PackedWeights ViewOnly(const WeightView& w);
+  //! Bytes the packed form of w takes for table k (0: w stays as it is).
+  static int64_t StorageBytes(const WeightView& w, const KernelTable& k);
 
   const WeightView& view() const { return view_; }
   //! True when a packed copy exists.
-  bool packed() const { return !bytes_.empty(); }
+  bool packed() const { return data_ != nullptr; }
   //! The packed data (null when !packed()).
-  const uint8_t* data() const { return packed() ? bytes_.data() + offset_ : nullptr; }
+  const uint8_t* data() const { return data_; }
   //! Bytes held by the packed copy.
-  size_t packed_bytes() const { return bytes_.size(); }
+  size_t packed_bytes() const { return packed_bytes_; }
   //! The kernel table the packed form was made for (null when !packed()).
   const KernelTable* table() const { return table_; }
   //! When packed, tells the kernel the original pages will not be read again
@@ -53,8 +63,11 @@ class PackedWeights {
 
  private:
   WeightView view_;
-  std::vector<uint8_t> bytes_;
-  size_t offset_ = 0;  // to 64-byte alignment inside bytes_
+  void Pack(const KernelTable& k, uint8_t* dst);
+
+  std::vector<uint8_t> bytes_;  // own storage (empty with external storage)
+  const uint8_t* data_ = nullptr;
+  size_t packed_bytes_ = 0;
   const KernelTable* table_ = nullptr;
 };
 
