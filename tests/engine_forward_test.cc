@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 #include "engine/architecture.h"
@@ -154,6 +155,29 @@ TEST(ForwardTest, MultiQueryAttentionAndPartialRope) {
 // Three prompts of different lengths in one batch, then decoding steps of all
 // three together: every logits row equals the reference's, and equals (bit for
 // bit) what the same sequence gives alone.
+// A prompt in one call (its F16 blocks converted once for all its queries)
+// gives the bits of the same prompt fed one token per call (F16 read in the
+// kernels), for every grouping of the query heads.
+TEST(ForwardTest, F16CachePromptEqualsTokenByToken) {
+  for (uint32_t kv_heads : {1u, 4u}) {
+    RandomLlamaConfig cfg;
+    cfg.n_head_kv = kv_heads;
+    auto m = Load(cfg, KvType::kF16);
+    const auto tokens = Tokens(37, 12, 300);
+    const size_t V = m->ref->n_vocab();
+    KvCache whole(m->lm->kv_cache_config()), steps(m->lm->kv_cache_config());
+    const int a = whole.NewSequence(), b = steps.NewSequence();
+    std::vector<BatchToken> batch;
+    for (size_t i = 0; i < tokens.size(); ++i) batch.push_back({tokens[i], a, static_cast<int32_t>(i), true});
+    std::vector<float> all, one;
+    ASSERT_TRUE(m->lm->Forward(batch, &whole, &all).ok());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      ASSERT_TRUE(m->lm->Forward({BatchToken{tokens[i], b, static_cast<int32_t>(i), true}}, &steps, &one).ok());
+      ASSERT_EQ(0, std::memcmp(one.data(), all.data() + i * V, V * sizeof(float))) << "position " << i;
+    }
+  }
+}
+
 TEST(ForwardTest, BatchOfSequencesMatchesReferenceAndSingleRuns) {
   auto m = Load(RandomLlamaConfig());
   const int32_t V = static_cast<int32_t>(m->ref->n_vocab());
