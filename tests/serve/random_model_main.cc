@@ -8,7 +8,7 @@
 #include "engine/random_llama.h"
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
+  if (argc < 2 || argv[1][0] == '-') {
     std::fprintf(stderr, "usage: %s OUT.gguf [--layers N] [--dim N] [--vocab N] [--ctx N] [--seed N]\n", argv[0]);
     return 2;
   }
