@@ -16,6 +16,7 @@
 //   tg roof the memory roofline of tg: a plain streaming read, with the same
 //           threads and in the same process, of a buffer as large as the
 //           weights one token reads (every matrix; the embedding row aside),
+//           in the same kind of memory as the packed weights (WeightArena),
 //           as tokens/s and GB/s. Single-token decoding cannot beat it for
 //           long; tg above it means part of the weights stayed in cache
 //   e2e@32  Generate() of 32 prompts of 100 tokens sharing a 70-token prefix,
@@ -49,6 +50,7 @@
 #include "engine/random_llama.h"
 #include "engine/sampler.h"
 #include "engine/thread_pool.h"
+#include "engine/weight_arena.h"
 #include "gguf/gguf.h"
 
 #include <immintrin.h>
@@ -171,8 +173,8 @@ uint64_t StreamSum(const uint8_t* p, size_t n) {
 // 128 passes as in tg); returns the best bytes/s of `runs`.
 double StreamBandwidth(uint64_t bytes, ce::ThreadPool* pool, int runs) {
   bytes = (bytes + 4095) & ~uint64_t{4095};
-  auto* buf = static_cast<uint8_t*>(std::aligned_alloc(4096, bytes));
-  if (buf == nullptr) return 0;
+  ce::WeightArena arena(bytes);  // the memory packed weights live in (huge pages where granted)
+  uint8_t* buf = arena.Take(bytes);
   for (uint64_t i = 0; i < bytes; i += 8) {
     const uint64_t v = i * 2654435761u;
     std::memcpy(buf + i, &v, 8);
@@ -195,7 +197,6 @@ double StreamBandwidth(uint64_t bytes, ce::ThreadPool* pool, int runs) {
     }
     best = std::min(best, (Now() - t0) / 128);
   }
-  std::free(buf);
   return bytes / best;
 }
 
