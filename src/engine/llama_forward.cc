@@ -61,26 +61,38 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
     for (const WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) views.push_back(v);
   }
   views.push_back(&w_.output);
+  std::vector<PackedWeights> all(views.size());
   if (options.pack_weights) {
+    std::vector<int64_t> bytes(views.size());
     size_t total = 0;
-    for (const WeightView* v : views) {
-      total += WeightArena::Round(static_cast<size_t>(PackedWeights::StorageBytes(*v, kernels)));
+    for (size_t i = 0; i < views.size(); ++i) {
+      bytes[i] = PackedWeights::StorageBytes(*views[i], kernels);  // throws for a bad shape
+      total += WeightArena::Round(static_cast<size_t>(bytes[i]));
     }
     arena_ = WeightArena(total);
+    std::vector<uint8_t*> storage(views.size(), nullptr);
+    for (size_t i = 0; i < views.size(); ++i) {
+      if (bytes[i] > 0) storage[i] = arena_.Take(static_cast<size_t>(bytes[i]));
+    }
+    // One matrix per task: packing streams the file in, so the threads overlap
+    // page faults and copies.
+    ParallelForOrSerial(pool_, static_cast<int64_t>(views.size()), [&](int64_t a, int64_t b) {
+      for (int64_t i = a; i < b; ++i) {
+        all[i] = PackedWeights(*views[i], kernels, storage[i]);
+        all[i].ReleaseOriginalPages();
+      }
+    });
+  } else {
+    for (size_t i = 0; i < views.size(); ++i) all[i] = PackedWeights::ViewOnly(*views[i]);
   }
-  auto pack = [&](const WeightView& v) {
-    if (!options.pack_weights) return PackedWeights::ViewOnly(v);
-    const int64_t n = PackedWeights::StorageBytes(v, kernels);
-    PackedWeights p(v, kernels, n > 0 ? arena_.Take(static_cast<size_t>(n)) : nullptr);
-    p.ReleaseOriginalPages();
-    return p;
-  };
   packed_.reserve(w_.layers.size());
-  for (const LlamaLayer& L : w_.layers) {
-    packed_.push_back({pack(L.wq), pack(L.wk), pack(L.wv), pack(L.wo), pack(L.w_gate), pack(L.w_up),
-                       pack(L.w_down)});
+  size_t next = 0;
+  for (size_t l = 0; l < w_.layers.size(); ++l, next += 7) {
+    packed_.push_back({std::move(all[next]), std::move(all[next + 1]), std::move(all[next + 2]),
+                       std::move(all[next + 3]), std::move(all[next + 4]), std::move(all[next + 5]),
+                       std::move(all[next + 6])});
   }
-  packed_output_ = pack(w_.output);
+  packed_output_ = std::move(all[next]);
 }
 
 KvCacheConfig LlamaForward::kv_cache_config() const {
