@@ -9,6 +9,7 @@
 
 #include "engine/attention.h"
 #include "engine/kernels.h"
+#include "engine/thread_pool.h"
 
 namespace capsfusion::engine {
 
@@ -25,22 +26,29 @@ float Load(const void* base, size_t index, bool f16) {
   return f16 ? gguf::Fp16ToFp32(static_cast<const uint16_t*>(base)[index]) : static_cast<const float*>(base)[index];
 }
 
-//! Reads the key (kv_dim floats) and value row of (layer, seq, pos) back from the cache.
-void ReadRow(const KvCache& cache, int layer, int seq, int pos, float* key, float* value) {
+//! Reads the first n elements (of kv_dim, heads one after the other) of the
+//! key (want_key) or the value row of (layer, seq, pos) back from the cache.
+void ReadRow(const KvCache& cache, int layer, int seq, int pos, bool want_key, size_t n, float* out) {
   const KvCacheConfig& cfg = cache.config();
   const int bs = cache.block_size(), hd = cfg.head_dim;
   const bool f16 = cfg.type == KvType::kF16;
   const int32_t block = cache.blocks(seq)[pos / bs];
   const int r = pos % bs;
-  for (int h = 0; h < cfg.n_kv_head; ++h) {
-    const void* kt = cache.keys(block, layer, h);
-    const void* vr = cache.values(block, layer, h);
-    for (int d = 0; d < hd; ++d) {
-      if (key != nullptr) key[h * hd + d] = Load(kt, static_cast<size_t>(d) * bs + r, f16);
-      if (value != nullptr) value[h * hd + d] = Load(vr, static_cast<size_t>(r) * hd + d, f16);
+  for (int h = 0; h < cfg.n_kv_head && static_cast<size_t>(h) * hd < n; ++h) {
+    const int d_end = static_cast<int>(std::min<size_t>(hd, n - static_cast<size_t>(h) * hd));
+    float* o = out + static_cast<size_t>(h) * hd;
+    if (want_key) {
+      const void* kt = cache.keys(block, layer, h);
+      for (int d = 0; d < d_end; ++d) o[d] = Load(kt, static_cast<size_t>(d) * bs + r, f16);
+    } else {
+      const void* vr = cache.values(block, layer, h);
+      for (int d = 0; d < d_end; ++d) o[d] = Load(vr, static_cast<size_t>(r) * hd + d, f16);
     }
   }
 }
+
+//! Value elements of the copy layer: source flag, end flag, token id / 2048, token id % 2048.
+constexpr size_t kCopyValues = 4;
 
 }  // namespace
 
@@ -137,7 +145,7 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     const BatchToken& b = tokens[i];
     bool end_before = false;
     if (b.pos > 0) {
-      ReadRow(*cache, layer, b.seq, b.pos - 1, nullptr, v_row_.data());
+      ReadRow(*cache, layer, b.seq, b.pos - 1, false, kCopyValues, v_row_.data());
       end_before = v_row_[1] != 0.0f;
     }
     const bool is_end = b.token == c_.end_token;
@@ -164,7 +172,13 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
   MatMul(c_.query, rows_.data(), m, qs_.data(), pool_);
 
   const float scale = 1.0f / std::sqrt(static_cast<float>(C));
-  for (int64_t j = 0; j < m; ++j) {
+  // Each logits row on its own (the pool's threads take rows; every row's
+  // arithmetic is the same whichever thread runs it).
+  auto row = [&](int64_t j) {
+    thread_local std::vector<float> scores, key, value;
+    thread_local std::vector<int32_t> src_ids;
+    Grow(&key, C);
+    Grow(&value, kCopyValues);
     const BatchToken& b = tokens[logit_rows_[j]];
     const float* h = rows_.data() + j * E;
     const float* q = qs_.data() + j * C;
@@ -178,29 +192,30 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     for (size_t y = 0; y < V; ++y) out[y] -= lse;
 
     // The sources of this position's sequence (positions up to its own).
-    scores_.clear();
-    src_ids_.clear();
+    scores.clear();
+    src_ids.clear();
     for (int32_t p = 0; p <= b.pos; ++p) {
-      ReadRow(*cache, layer, b.seq, p, kv_row_.data(), v_row_.data());
-      if (v_row_[0] == 0.0f) continue;
+      ReadRow(*cache, layer, b.seq, p, false, kCopyValues, value.data());
+      if (value[0] == 0.0f) continue;
+      ReadRow(*cache, layer, b.seq, p, true, C, key.data());
       float dot = 0;
-      for (size_t d = 0; d < C; ++d) dot += q[d] * kv_row_[d];
-      scores_.push_back(dot * scale);
-      src_ids_.push_back(static_cast<int32_t>(v_row_[2] * kIdBase + v_row_[3]));
+      for (size_t d = 0; d < C; ++d) dot += q[d] * key[d];
+      scores.push_back(dot * scale);
+      src_ids.push_back(static_cast<int32_t>(value[2] * kIdBase + value[3]));
     }
-    if (scores_.empty()) continue;  // no source yet: the vocabulary alone
-    Softmax(scores_.data(), static_cast<int64_t>(scores_.size()));
+    if (scores.empty()) return;  // no source yet: the vocabulary alone
+    Softmax(scores.data(), static_cast<int64_t>(scores.size()));
     double z = c_.gate_bias;
     for (size_t d = 0; d < E; ++d) z += static_cast<double>(c_.gate[d]) * h[d];
     const double log_g = -std::log1p(std::exp(-z)), log_1mg = -std::log1p(std::exp(z));
     // p(y) = g p_vocab(y) + (1 - g) p_copy(y), in log space.
     std::vector<std::pair<int32_t, double>> copy;
-    for (size_t s = 0; s < scores_.size(); ++s) {
-      auto it = std::find_if(copy.begin(), copy.end(), [&](const auto& e) { return e.first == src_ids_[s]; });
+    for (size_t s = 0; s < scores.size(); ++s) {
+      auto it = std::find_if(copy.begin(), copy.end(), [&](const auto& e) { return e.first == src_ids[s]; });
       if (it == copy.end()) {
-        copy.emplace_back(src_ids_[s], scores_[s]);
+        copy.emplace_back(src_ids[s], scores[s]);
       } else {
-        it->second += scores_[s];
+        it->second += scores[s];
       }
     }
     for (size_t y = 0; y < V; ++y) out[y] += static_cast<float>(log_g);
@@ -209,7 +224,10 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
       if (id < 0 || static_cast<size_t>(id) >= V) continue;
       out[id] = static_cast<float>(std::log(std::exp(static_cast<double>(out[id])) + one_minus_g * pc));
     }
-  }
+  };
+  ParallelForOrSerial(m > 1 ? pool_ : nullptr, m, [&](int64_t a, int64_t e) {
+    for (int64_t j = a; j < e; ++j) row(j);
+  });
 }
 
 StatusOr<std::unique_ptr<LanguageModel>> LoadCapsfusionCopy(const gguf::GgufFile& file,

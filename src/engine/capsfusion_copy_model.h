@@ -46,8 +46,7 @@ class CopyForward : public LlamaForward {
 
  private:
   CopyHeadWeights c_;
-  std::vector<float> hn_, keys_, rows_, qs_, kv_row_, v_row_, scores_;
-  std::vector<int32_t> src_ids_;
+  std::vector<float> hn_, keys_, rows_, qs_, kv_row_, v_row_;
 };
 
 //! The ArchitectureLoader for "capsfusion-copy".
