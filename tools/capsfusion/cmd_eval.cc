@@ -11,6 +11,7 @@
 #include "capsfusion/reader.h"
 #include "command.h"
 #include "input_options.h"
+#include "record_loop.h"
 
 namespace capsfusion::cli {
 
@@ -68,39 +69,34 @@ Status LoadRecords(const EvalArgs& a, EvalData* d) {
   ropt->extra_columns.insert(ropt->extra_columns.end(), a.reference_fields.begin(), a.reference_fields.end());
   for (const auto& f : a.candidate_fields) d->columns.push_back(Column{f, {}, {}, false, {}});
   bool have_sources = true;
-  Record rec;
-  Reject rej;
-  for (const std::string& path : a.inputs) {
-    auto reader = RecordReader::Open(path, *ropt);
-    if (!reader.ok()) return reader.status();
-    for (;;) {
-      auto r = (*reader)->Next(&rec, &rej);
-      if (r == RecordReader::Result::kEnd) break;
-      if (r == RecordReader::Result::kReject) {
+  Status read = ForEachRecord(
+      a.inputs, *ropt,
+      [&](Record& rec) {
+        std::vector<std::string> refs(a.reference_fields.size());
+        std::vector<std::string> cands(a.candidate_fields.size());
+        bool ok = true;
+        for (size_t i = 0; i < refs.size() && ok; ++i) ok = StringValue(rec, a.reference_fields[i], &refs[i]);
+        for (size_t i = 0; i < cands.size() && ok; ++i) ok = StringValue(rec, a.candidate_fields[i], &cands[i]);
+        if (!ok) {
+          std::fprintf(stderr, "capsfusion eval: skipped %s: a candidate or reference field is missing or not a string\n",
+                       rec.origin.c_str());
+          ++d->skipped;
+          return Status::OK();
+        }
+        d->ids.push_back(rec.id);
+        d->refs.push_back(std::move(refs));
+        for (size_t i = 0; i < cands.size(); ++i) d->columns[i].candidates.push_back(std::move(cands[i]));
+        have_sources = have_sources && rec.Find(a.in.raw_field) && rec.Find(a.in.synthetic_field);
+        d->raw.push_back(rec.raw);
+        d->synthetic.push_back(rec.synthetic);
+        return Status::OK();
+      },
+      [&](const Reject& rej) {
         std::fprintf(stderr, "capsfusion eval: skipped %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
         ++d->skipped;
-        continue;
-      }
-      std::vector<std::string> refs(a.reference_fields.size());
-      std::vector<std::string> cands(a.candidate_fields.size());
-      bool ok = true;
-      for (size_t i = 0; i < refs.size() && ok; ++i) ok = StringValue(rec, a.reference_fields[i], &refs[i]);
-      for (size_t i = 0; i < cands.size() && ok; ++i) ok = StringValue(rec, a.candidate_fields[i], &cands[i]);
-      if (!ok) {
-        std::fprintf(stderr, "capsfusion eval: skipped %s: a candidate or reference field is missing or not a string\n",
-                     rec.origin.c_str());
-        ++d->skipped;
-        continue;
-      }
-      d->ids.push_back(rec.id);
-      d->refs.push_back(std::move(refs));
-      for (size_t i = 0; i < cands.size(); ++i) d->columns[i].candidates.push_back(std::move(cands[i]));
-      have_sources = have_sources && rec.Find(a.in.raw_field) && rec.Find(a.in.synthetic_field);
-      d->raw.push_back(rec.raw);
-      d->synthetic.push_back(rec.synthetic);
-    }
-    if (!(*reader)->status().ok()) return (*reader)->status();
-  }
+        return Status::OK();
+      });
+  if (!read.ok()) return read;
   if (!have_sources) {
     d->raw.clear();
     d->synthetic.clear();

@@ -14,6 +14,7 @@
 #include "capsfusion/writer.h"
 #include "command.h"
 #include "input_options.h"
+#include "record_loop.h"
 #include "io/json_scanner.h"
 #include "qc_options.h"
 
@@ -97,54 +98,45 @@ int RunQc(const QcArgs& a) {
   const bool progress = StderrIsTerminal();
   const auto start = std::chrono::steady_clock::now();
   std::string fused;
-  Record rec;
-  Reject rej;
-  for (const std::string& path : a.inputs) {
-    auto reader = RecordReader::Open(path, *ropt);
-    if (!reader.ok()) return Fail(cmd, reader.status());
-    for (;;) {
-      auto r = (*reader)->Next(&rec, &rej);
-      if (r == RecordReader::Result::kEnd) break;
-      ++c.rows;
-      if (progress && (c.rows & 0xFFFF) == 0) {
-        std::fprintf(stderr, "\rcapsfusion qc: %llu rows", static_cast<unsigned long long>(c.rows));
-      }
-      if (r == RecordReader::Result::kReject) {
+  auto count_row = [&] {
+    ++c.rows;
+    if (progress && (c.rows & 0xFFFF) == 0) {
+      std::fprintf(stderr, "\rcapsfusion qc: %llu rows", static_cast<unsigned long long>(c.rows));
+    }
+  };
+  Status read = ForEachRecord(
+      a.inputs, *ropt,
+      [&](Record& rec) {
+        count_row();
+        const Field* f = rec.Find(a.fused_field);
+        fused.clear();
+        if (f == nullptr || !io::DecodeJsonStringLiteral(f->json, &fused)) {
+          if (c.unchecked < 5) {
+            std::fprintf(stderr, "capsfusion qc: not checked %s: field %s is %s\n", rec.origin.c_str(),
+                         a.fused_field.c_str(), f == nullptr ? "missing" : "not a string");
+          }
+          ++c.unchecked;
+        } else {
+          ++c.checked;
+          const QcResult result = CheckFusion(rec.raw, rec.synthetic, fused, *options);
+          if (result.passed()) ++c.passed;
+          for (QcReason why : result.reasons) {
+            ++c.reasons[static_cast<size_t>(why)];
+            auto& list = examples[static_cast<size_t>(why)];
+            if (list.size() < a.examples) list.push_back(Example{rec.origin, rec.index, rec.raw, rec.synthetic, fused});
+          }
+          if (preview && !result.passed()) ++c.actions[static_cast<size_t>(policy.Decide(result))];
+          if (writer) rec.Set(a.qc_field, result.ToJson());
+        }
+        return writer ? writer->Write(rec) : Status::OK();
+      },
+      [&](const Reject& rej) {
+        count_row();
         if (c.rejected < 5) std::fprintf(stderr, "capsfusion qc: skipped %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
         ++c.rejected;
-        if (!rejects_path.empty()) {
-          Status s = rejects.Write(rej);
-          if (!s.ok()) return Fail(cmd, s);
-        }
-        continue;
-      }
-      const Field* f = rec.Find(a.fused_field);
-      fused.clear();
-      if (f == nullptr || !io::DecodeJsonStringLiteral(f->json, &fused)) {
-        if (c.unchecked < 5) {
-          std::fprintf(stderr, "capsfusion qc: not checked %s: field %s is %s\n", rec.origin.c_str(),
-                       a.fused_field.c_str(), f == nullptr ? "missing" : "not a string");
-        }
-        ++c.unchecked;
-      } else {
-        ++c.checked;
-        const QcResult result = CheckFusion(rec.raw, rec.synthetic, fused, *options);
-        if (result.passed()) ++c.passed;
-        for (QcReason why : result.reasons) {
-          ++c.reasons[static_cast<size_t>(why)];
-          auto& list = examples[static_cast<size_t>(why)];
-          if (list.size() < a.examples) list.push_back(Example{rec.origin, rec.index, rec.raw, rec.synthetic, fused});
-        }
-        if (preview && !result.passed()) ++c.actions[static_cast<size_t>(policy.Decide(result))];
-        if (writer) rec.Set(a.qc_field, result.ToJson());
-      }
-      if (writer) {
-        Status s = writer->Write(rec);
-        if (!s.ok()) return Fail(cmd, s);
-      }
-    }
-    if (!(*reader)->status().ok()) return Fail(cmd, (*reader)->status());
-  }
+        return rejects_path.empty() ? Status::OK() : rejects.Write(rej);
+      });
+  if (!read.ok()) return Fail(cmd, read);
   if (progress && c.rows >= 0x10000) std::fprintf(stderr, "\r\033[K");
   if (c.rejected > 5) std::fprintf(stderr, "capsfusion qc: %llu rows skipped in all\n", (unsigned long long)c.rejected);
   if (c.unchecked > 5) std::fprintf(stderr, "capsfusion qc: %llu rows not checked in all\n", (unsigned long long)c.unchecked);

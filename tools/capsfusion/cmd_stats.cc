@@ -9,6 +9,7 @@
 #include "capsfusion/reader.h"
 #include "command.h"
 #include "input_options.h"
+#include "record_loop.h"
 
 namespace capsfusion::cli {
 
@@ -38,26 +39,21 @@ int RunStats(StatsArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   const bool progress = StderrIsTerminal();
   uint64_t rejected = 0, rows = 0;
-  Record rec;
-  Reject rej;
-  for (const std::string& path : a.inputs) {
-    auto reader = RecordReader::Open(path, *ropt);
-    if (!reader.ok()) return Fail(cmd, reader.status());
-    for (;;) {
-      auto r = (*reader)->Next(&rec, &rej);
-      if (r == RecordReader::Result::kEnd) break;
-      if (r == RecordReader::Result::kReject) {
+  Status read = ForEachRecord(
+      a.inputs, *ropt,
+      [&](Record& rec) {
+        collector.Add(rec);
+        if (progress && (++rows & 0xFFFF) == 0) {
+          std::fprintf(stderr, "\rcapsfusion stats: %llu rows", static_cast<unsigned long long>(rows));
+        }
+        return Status::OK();
+      },
+      [&](const Reject& rej) {
         if (rejected < 5) std::fprintf(stderr, "capsfusion stats: skipped %s: %s\n", rej.origin.c_str(), rej.reason.c_str());
         ++rejected;
-        continue;
-      }
-      collector.Add(rec);
-      if (progress && (++rows & 0xFFFF) == 0) {
-        std::fprintf(stderr, "\rcapsfusion stats: %llu rows", static_cast<unsigned long long>(rows));
-      }
-    }
-    if (!(*reader)->status().ok()) return Fail(cmd, (*reader)->status());
-  }
+        return Status::OK();
+      });
+  if (!read.ok()) return Fail(cmd, read);
   if (progress && rows >= 0x10000) std::fprintf(stderr, "\r\033[K");
   if (rejected > 5) std::fprintf(stderr, "capsfusion stats: %llu rows skipped in all\n", static_cast<unsigned long long>(rejected));
 

@@ -20,6 +20,7 @@
 #include "command.h"
 #include "fuse/model_fuser.h"
 #include "input_options.h"
+#include "record_loop.h"
 
 namespace capsfusion::cli {
 
@@ -166,29 +167,24 @@ int RunTeach(const TeachArgs& a) {
   std::mt19937_64 rng(a.seed);
   std::vector<std::pair<uint64_t, Record>> sample;
   uint64_t seen = 0, unreadable = 0;
-  Record rec;
-  Reject rej;
-  for (const std::string& path : a.inputs) {
-    auto reader = RecordReader::Open(path, *ropt);
-    if (!reader.ok()) return Fail(cmd, reader.status());
-    for (;;) {
-      auto r = (*reader)->Next(&rec, &rej);
-      if (r == RecordReader::Result::kEnd) break;
-      if (r == RecordReader::Result::kReject) {
+  Status read = ForEachRecord(
+      a.inputs, *ropt,
+      [&](Record& rec) {
+        if (a.sample == 0 || sample.size() < a.sample) {
+          sample.emplace_back(seen, std::move(rec));
+        } else {
+          uint64_t j = std::uniform_int_distribution<uint64_t>(0, seen)(rng);
+          if (j < a.sample) sample[j] = {seen, std::move(rec)};
+        }
+        rec = Record();
+        ++seen;
+        return Status::OK();
+      },
+      [&](const Reject&) {
         ++unreadable;
-        continue;
-      }
-      if (a.sample == 0 || sample.size() < a.sample) {
-        sample.emplace_back(seen, std::move(rec));
-      } else {
-        uint64_t j = std::uniform_int_distribution<uint64_t>(0, seen)(rng);
-        if (j < a.sample) sample[j] = {seen, std::move(rec)};
-      }
-      rec = Record();
-      ++seen;
-    }
-    if (!(*reader)->status().ok()) return Fail(cmd, (*reader)->status());
-  }
+        return Status::OK();
+      });
+  if (!read.ok()) return Fail(cmd, read);
   std::sort(sample.begin(), sample.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
 
   uint64_t done_rows = 0;
