@@ -5,21 +5,9 @@
 # install them with scripts/setup-test-deps.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 test="$1"
 build="$2"
-if ! command -v node >/dev/null 2>&1; then
-  echo "SKIPPED $test: node is not installed (scripts/setup.sh installs it)"
-  exit 77
-fi
-if [ ! -f "$root/node_modules/openai/package.json" ]; then
-  echo "SKIPPED $test: node_modules/openai is missing (run scripts/setup-test-deps.sh)"
-  exit 77
-fi
-for bin in capsfusion capsfusion_random_model; do
-  if [ ! -x "$build/$bin" ]; then
-    echo "FAILED $test: $bin is not built"
-    exit 1
-  fi
-done
+source "$here/../node_runner.sh"
+require_node "$test" openai
+require_built "$test" "$build" capsfusion capsfusion_random_model
 exec node "$here/$test" "$build"
