@@ -19,17 +19,9 @@ using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
 
-std::string Cli() { return BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  }
-  return rows;
-}
+using testing::ReadJsonl;
 
 TEST(CliTest, HelpListsTheCommands) {
   std::string out;

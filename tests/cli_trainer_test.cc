@@ -18,7 +18,7 @@ using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
 
-std::string Cli() { return testing::BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 
 // A copy of the CLI alone in `dir` (so that it finds no trainer but the one a test puts there).
 std::string CopyCli(const TempDir& dir) {

@@ -13,7 +13,7 @@
 namespace capsfusion {
 namespace {
 
-std::string Cli() { return testing::BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 
 bool HaveCli() {
   struct stat st {};

@@ -10,7 +10,7 @@
 namespace capsfusion::testing {
 namespace {
 
-std::string Cli() { return BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 
 TEST(ParquetCli, FuseParquetToParquetThenEval) {
   TempDir dir;

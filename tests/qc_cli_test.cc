@@ -19,20 +19,12 @@ using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
 
-std::string Cli() { return BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 
 // Runs a command with stdout only (stderr discarded).
 int RunStdout(const std::string& command, std::string* out) { return RunCommand("(" + command + " 2>/dev/null)", out); }
 
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  }
-  return rows;
-}
+using testing::ReadJsonl;
 
 // Five rows: a good fusion, a leak, a concatenation, an empty caption, a row
 // without the fused field; then an unreadable line.

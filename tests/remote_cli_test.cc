@@ -36,18 +36,10 @@ using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
 
-std::string Cli() { return testing::BinaryDir() + "/capsfusion"; }
+using testing::Cli;
 std::string FakeServerBin() { return testing::BinaryDir() + "/fake_openai_server"; }
 
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::vector<nlohmann::json> rows;
-  std::istringstream in(ReadFile(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
-  }
-  return rows;
-}
+using testing::ReadJsonl;
 
 size_t CountLines(const std::string& path) {
   std::ifstream in(path);

@@ -126,7 +126,9 @@ TEST_F(ServeApiTest, StreamedChunksAddUpToTheAnswer) {
       }
       const json& ch = e["choices"][0];
       if (chat) {
-        if (i == 0) EXPECT_EQ(ch["delta"]["role"], "assistant");
+        if (i == 0) {
+          EXPECT_EQ(ch["delta"]["role"], "assistant");
+        }
         if (ch["delta"].contains("content")) text += ch["delta"]["content"].get<std::string>();
       } else {
         text += ch["text"].get<std::string>();

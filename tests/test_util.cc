@@ -66,4 +66,16 @@ int RunCommand(const std::string& command, std::string* output) {
   return -1;
 }
 
+std::string Cli() { return BinaryDir() + "/capsfusion"; }
+
+std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
+  std::vector<nlohmann::json> rows;
+  std::istringstream in(ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  }
+  return rows;
+}
+
 }  // namespace capsfusion::testing

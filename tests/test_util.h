@@ -1,7 +1,11 @@
-// Helpers shared by the tests: temporary directories, file I/O, ../shared lookup.
+// Helpers shared by the tests: temporary directories, file I/O, ../shared lookup,
+// the CLI binary and its JSONL output.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
+#include <vector>
 
 namespace capsfusion::testing {
 
@@ -33,5 +37,11 @@ std::string SharedMissing(const std::string& relative);
 
 //! Runs a shell command; returns its exit status and captures stdout+stderr.
 int RunCommand(const std::string& command, std::string* output);
+
+//! The capsfusion binary of this build.
+std::string Cli();
+
+//! The JSON values of a JSON Lines file (blank lines skipped); throws on bad JSON.
+std::vector<nlohmann::json> ReadJsonl(const std::string& path);
 
 }  // namespace capsfusion::testing
