@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <new>
-#include <stdexcept>
 #include <string>
 
 #include "engine/attention.h"
@@ -242,14 +240,7 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadCapsfusionCopy(const gguf::GgufFile
                               std::to_string(HparamLimits::kMaxContext));
   }
   weights->n_params += 2ull * weights->hp.n_embd * copy->key_length + weights->hp.n_embd + 1;
-  try {
-    return std::unique_ptr<LanguageModel>(new CopyForward(std::move(*weights), std::move(*copy), options));
-  } catch (const std::invalid_argument& e) {
-    return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    return Status::OutOfRange("not enough memory for the packed weights (ArchitectureOptions::pack_weights = false "
-                              "keeps only the mapped file)");
-  }
+  return ConstructPacked([&] { return new CopyForward(std::move(*weights), std::move(*copy), options); });
 }
 
 }  // namespace capsfusion::engine

@@ -16,6 +16,11 @@
 
 namespace capsfusion::engine {
 
+//! Rows per group of the packed F32 layout (packed_f32_avx512.cc). MatMul hands
+//! packed F32 tiles whole groups, so that one token runs a group's four
+//! 16-row panels as independent FMA chains.
+constexpr int64_t kPackedF32GroupRows = 64;
+
 //! One MatMul call as seen by a tile function.
 struct MatMulTask {
   const uint8_t* w = nullptr;  //!< weight rows (or the packed form, see PackedWeights)

@@ -1,6 +1,7 @@
 #include "engine/llama_forward.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -43,6 +44,12 @@ void ForEachToken(ThreadPool* pool, int64_t n, const Fn& fn) {
   }
 }
 
+//! A layer's matrices, in the order of LlamaForward::PackedLayer's members.
+constexpr size_t kLayerMatrices = 7;
+std::array<const WeightView*, kLayerMatrices> LayerMatrices(const LlamaLayer& L) {
+  return {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down};
+}
+
 }  // namespace
 
 LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& options)
@@ -58,7 +65,7 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
   const KernelTable& kernels = ActiveKernels();
   std::vector<const WeightView*> views;
   for (const LlamaLayer& L : w_.layers) {
-    for (const WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) views.push_back(v);
+    for (const WeightView* v : LayerMatrices(L)) views.push_back(v);
   }
   views.push_back(&w_.output);
   std::vector<PackedWeights> all(views.size());
@@ -87,7 +94,7 @@ LlamaForward::LlamaForward(LlamaWeights weights, const ArchitectureOptions& opti
   }
   packed_.reserve(w_.layers.size());
   size_t next = 0;
-  for (size_t l = 0; l < w_.layers.size(); ++l, next += 7) {
+  for (size_t l = 0; l < w_.layers.size(); ++l, next += kLayerMatrices) {
     packed_.push_back({std::move(all[next]), std::move(all[next + 1]), std::move(all[next + 2]),
                        std::move(all[next + 3]), std::move(all[next + 4]), std::move(all[next + 5]),
                        std::move(all[next + 6])});
@@ -268,7 +275,9 @@ void LlamaForward::RunChunk(const BatchToken* tokens, int64_t n, KvCache* cache,
       float* ys[2] = {gate_.data(), up_.data()};
       MatMulMany(ws, 2, xn, n, ys, pool_);
     }
-    ForEachToken(pool_, n, [&](int64_t i) { SwiGlu(gate_.data() + i * FF, up_.data() + i * FF, gate_.data() + i * FF, FF); });
+    ForEachToken(pool_, n, [&](int64_t i) {
+      SwiGlu(gate_.data() + i * FF, up_.data() + i * FF, gate_.data() + i * FF, FF);
+    });
     MatMul(P.w_down, gate_.data(), n, tmp_.data(), pool_);
   }
   if (hp.n_layer > 0) {
@@ -297,8 +306,12 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, c
     return Status::OutOfRange("context length " + std::to_string(options.context_length) + " exceeds " +
                               std::to_string(HparamLimits::kMaxContext));
   }
+  return ConstructPacked([&] { return new LlamaForward(std::move(*weights), options); });
+}
+
+StatusOr<std::unique_ptr<LanguageModel>> ConstructPacked(const std::function<LanguageModel*()>& make) {
   try {
-    return std::unique_ptr<LanguageModel>(new LlamaForward(std::move(*weights), options));
+    return std::unique_ptr<LanguageModel>(make());
   } catch (const std::invalid_argument& e) {
     return Status::InvalidArgument(std::string("packing the weights: ") + e.what());
   } catch (const std::bad_alloc&) {

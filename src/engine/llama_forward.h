@@ -11,6 +11,7 @@
 // which is equivalent because attention is causal.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -75,6 +76,10 @@ class LlamaForward : public LanguageModel {
   mutable std::vector<std::pair<int32_t, int32_t>> seq_scratch_;  // (seq, next position)
   int32_t rope_positions_ = 0;
 };
+
+//! make() (a new model, whose constructor packs its weights) as a StatusOr: a
+//! bad shape or a lack of memory while packing becomes an error, not a throw.
+StatusOr<std::unique_ptr<LanguageModel>> ConstructPacked(const std::function<LanguageModel*()>& make);
 
 //! The ArchitectureLoader for "llama".
 StatusOr<std::unique_ptr<LanguageModel>> LoadLlama(const gguf::GgufFile& file, const std::string& architecture,

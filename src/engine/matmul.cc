@@ -16,9 +16,6 @@ namespace {
 //! Rows per work item (a multiple of every path's row tile and of the 8-row
 //! groups of packed weights).
 constexpr int64_t kRowsPerItem = 16;
-//! Rows per work item for packed F32 weights: one group of 64 rows, so that a
-//! single token runs four independent FMA chains.
-constexpr int64_t kRowsPerPackedF32Item = 64;
 //! Tokens per work item: the activations of one item stay in L2 while all the
 //! item's weight rows are applied to them.
 constexpr int64_t kTokensPerItem = 64;
@@ -143,7 +140,7 @@ void MatMulOperandsWith(const KernelTable& k, const MatMulOperand* ops, int n, c
     task.n_tokens = n_tokens;
     task.qa = qa;
     task.y = ys[i];
-    rows_per_item[i] = ops[i].packed != nullptr && w.type == TensorType::kF32 ? kRowsPerPackedF32Item : kRowsPerItem;
+    rows_per_item[i] = ops[i].packed != nullptr && w.type == TensorType::kF32 ? kPackedF32GroupRows : kRowsPerItem;
     n_row_items[i] = (w.rows + rows_per_item[i] - 1) / rows_per_item[i];
     first_item[i + 1] = first_item[i] + n_row_items[i] * n_tok_items;
   }

@@ -25,7 +25,7 @@ namespace capsfusion::engine {
 namespace {
 
 constexpr int64_t kPanelRows = 16;
-constexpr int64_t kGroupRows = 64;
+constexpr int64_t kGroupRows = kPackedF32GroupRows;
 constexpr int kPanels = kGroupRows / kPanelRows;
 
 //! Tokens per tile when there are many: 24 accumulators, the weights of a

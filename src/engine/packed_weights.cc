@@ -37,21 +37,22 @@ PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k) : view_(
   if (n == 0) return;
   bytes_.resize(static_cast<size_t>(n) + 64);
   const size_t offset = (64 - reinterpret_cast<uintptr_t>(bytes_.data()) % 64) % 64;
-  Pack(k, bytes_.data() + offset);
+  Pack(k, bytes_.data() + offset, n);
 }
 
 PackedWeights::PackedWeights(const WeightView& w, const KernelTable& k, uint8_t* storage) : view_(w) {
-  if (StorageBytes(w, k) == 0) return;
+  const int64_t n = StorageBytes(w, k);
+  if (n == 0) return;
   if (storage == nullptr || reinterpret_cast<uintptr_t>(storage) % 64 != 0) {
     throw std::invalid_argument("PackedWeights: storage must be 64-byte aligned");
   }
-  Pack(k, storage);
+  Pack(k, storage, n);
 }
 
-void PackedWeights::Pack(const KernelTable& k, uint8_t* dst) {
+void PackedWeights::Pack(const KernelTable& k, uint8_t* dst, int64_t n) {
   k.pack(view_, dst);
   data_ = dst;
-  packed_bytes_ = static_cast<size_t>(StorageBytes(view_, k));
+  packed_bytes_ = static_cast<size_t>(n);
   table_ = &k;
 }
 

@@ -63,7 +63,7 @@ class PackedWeights {
 
  private:
   WeightView view_;
-  void Pack(const KernelTable& k, uint8_t* dst);
+  void Pack(const KernelTable& k, uint8_t* dst, int64_t n);
 
   std::vector<uint8_t> bytes_;  // own storage (empty with external storage)
   const uint8_t* data_ = nullptr;
