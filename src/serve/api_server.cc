@@ -27,6 +27,7 @@
 #include "serve/connection_threads.h"
 #include "serve/metrics.h"
 #include "serve/response_json.h"
+#include "util/exception_text.h"
 
 namespace capsfusion {
 
@@ -458,14 +459,7 @@ void ApiServer::Impl::Routes() {
     }
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what += std::string(": ") + e.what();
-    } catch (...) {
-    }
-    SendError(res, MakeError(500, "server_error", "internal_error", what));
+    SendError(res, MakeError(500, "server_error", "internal_error", ExceptionText(ep)));
   });
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     metrics.CountRequest(Endpoint(req.path), res.status);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "util/exception_text.h"
 #include "view/row_json.h"
 #include "view/row_query.h"
 #include "view/row_store.h"
@@ -206,14 +207,7 @@ struct Viewer::Impl {
       }
     });
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "internal error";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what += std::string(": ") + e.what();
-      } catch (...) {
-      }
-      SendError(res, 500, what);
+      SendError(res, 500, ExceptionText(ep));
     });
     if (options.log_requests) {
       server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
