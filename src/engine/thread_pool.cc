@@ -1,6 +1,6 @@
 // ThreadPool implementation.
 //
-// One job at a time is described by a few plain fields (fn, n, chunk size) and a
+// One job at a time is described by a few plain fields (fn, n, chunk bounds) and a
 // single 64-bit atomic `state_` = generation (24 bits) | chunk count (20 bits) |
 // next unclaimed chunk (20 bits). A thread claims a chunk by a compare-and-swap
 // on state_; because the generation is part of the word, a worker that wakes up
@@ -9,6 +9,12 @@
 // job fields are written before state_ is published (release) and read only
 // after a successful claim (acquire), and the caller does not touch them again
 // until every chunk has been reported done.
+//
+// Chunks shrink as the job goes (guided scheduling): each is 1/(2 * threads) of
+// the indices still unclaimed, so the first chunks are long (few claims) and
+// the last are short, and the threads finish close together. A single-token
+// MatMul is one such job per weight matrix; with equal chunks a thread could
+// wait for up to a whole chunk of the other's work at every matrix.
 #include "engine/thread_pool.h"
 
 #include <algorithm>
@@ -37,10 +43,8 @@ inline void CpuRelax() {
 constexpr int kGenBits = 24;
 constexpr int kCountBits = 20;
 constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
-constexpr int64_t kMaxChunks = static_cast<int64_t>(kCountMask);
-//! How many chunks per thread a ParallelFor aims for (dynamic load balance on
-//! a machine shared with other processes).
-constexpr int64_t kChunksPerThread = 4;
+//! Each chunk is 1 / (kGuidedDivisor * threads) of the indices left.
+constexpr int64_t kGuidedDivisor = 2;
 //! How long an idle worker spins before it blocks, and how long a caller spins
 //! waiting for the last chunks before it starts yielding.
 constexpr auto kWorkerSpin = std::chrono::microseconds(300);
@@ -70,7 +74,8 @@ struct ThreadPool::Impl {
   // The current job (valid while its chunks are not all done).
   const std::function<void(int64_t, int64_t)>* fn = nullptr;
   int64_t n = 0;
-  int64_t chunk = 1;
+  //! Chunk c is [bounds[c], bounds[c + 1]); the vector keeps its capacity.
+  std::vector<int64_t> bounds;
 
   std::mutex sleep_mu;
   std::condition_variable sleep_cv;
@@ -89,9 +94,7 @@ struct ThreadPool::Impl {
   }
 
   void RunChunk(int64_t c) {
-    const int64_t begin = c * chunk;
-    const int64_t end = std::min(n, begin + chunk);
-    (*fn)(begin, end);
+    (*fn)(bounds[c], bounds[c + 1]);
     done.fetch_add(1, std::memory_order_acq_rel);
   }
 
@@ -161,16 +164,21 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
     fn(0, n);
     return;
   }
-  int64_t n_chunks = std::min(max_useful, p.n_threads * kChunksPerThread);
-  int64_t chunk = (n + n_chunks - 1) / n_chunks;
-  chunk = std::max(chunk, (n + kMaxChunks - 1) / kMaxChunks);
-  n_chunks = (n + chunk - 1) / chunk;
-
   std::lock_guard<std::mutex> caller_lock(p.caller_mu);
+  p.bounds.clear();
+  p.bounds.push_back(0);
+  const int64_t divisor = kGuidedDivisor * p.n_threads;
+  for (int64_t at = 0; at < n;) {
+    const int64_t left = n - at;
+    int64_t size = std::max(min_chunk, (left + divisor - 1) / divisor);
+    if (left - size < min_chunk) size = left;  // no chunk shorter than min_chunk
+    at += size;
+    p.bounds.push_back(at);
+  }
+  const int64_t n_chunks = static_cast<int64_t>(p.bounds.size()) - 1;
   t_inside_pool = true;
   p.fn = &fn;
   p.n = n;
-  p.chunk = chunk;
   p.done.store(0, std::memory_order_relaxed);
   const uint64_t gen = (Gen(p.state.load(std::memory_order_relaxed)) + 1) & ((uint64_t{1} << kGenBits) - 1);
   p.state.store(Pack(gen, static_cast<uint64_t>(n_chunks), 0), std::memory_order_seq_cst);
