@@ -6,47 +6,31 @@
 #include <string>
 
 #include "engine/attention.h"
+#include "engine/copy_sources.h"
 #include "engine/kernels.h"
 #include "engine/thread_pool.h"
+#include "engine/vec_exp.h"
+#include "gguf/tensor_types.h"
 
 namespace capsfusion::engine {
 
 namespace {
-
-constexpr float kIdBase = 2048.0f;  // F16 holds every integer up to 2048 exactly
 
 template <typename T>
 void Grow(std::vector<T>* v, size_t n) {
   if (v->size() < n) v->resize(n);
 }
 
-float Load(const void* base, size_t index, bool f16) {
-  return f16 ? gguf::Fp16ToFp32(static_cast<const uint16_t*>(base)[index]) : static_cast<const float*>(base)[index];
-}
-
-//! Reads the first n elements (of kv_dim, heads one after the other) of the
-//! key (want_key) or the value row of (layer, seq, pos) back from the cache.
-void ReadRow(const KvCache& cache, int layer, int seq, int pos, bool want_key, size_t n, float* out) {
-  const KvCacheConfig& cfg = cache.config();
-  const int bs = cache.block_size(), hd = cfg.head_dim;
-  const bool f16 = cfg.type == KvType::kF16;
-  const int32_t block = cache.blocks(seq)[pos / bs];
-  const int r = pos % bs;
-  for (int h = 0; h < cfg.n_kv_head && static_cast<size_t>(h) * hd < n; ++h) {
-    const int d_end = static_cast<int>(std::min<size_t>(hd, n - static_cast<size_t>(h) * hd));
-    float* o = out + static_cast<size_t>(h) * hd;
-    if (want_key) {
-      const void* kt = cache.keys(block, layer, h);
-      for (int d = 0; d < d_end; ++d) o[d] = Load(kt, static_cast<size_t>(d) * bs + r, f16);
-    } else {
-      const void* vr = cache.values(block, layer, h);
-      for (int d = 0; d < d_end; ++d) o[d] = Load(vr, static_cast<size_t>(r) * hd + d, f16);
-    }
+//! The copy flags and id of position `pos` of `seq`, read back from the cache.
+void ReadCopyValues(const KvCache& cache, int layer, int seq, int pos, float* out) {
+  const int bs = cache.block_size();
+  const void* row = cache.values(cache.blocks(seq)[pos / bs], layer, 0);
+  const size_t at = static_cast<size_t>(pos % bs) * cache.config().head_dim;
+  for (int d = 0; d < kCopyValues; ++d) {
+    out[d] = cache.config().type == KvType::kF16 ? gguf::Fp16ToFp32(static_cast<const uint16_t*>(row)[at + d])
+                                                 : static_cast<const float*>(row)[at + d];
   }
 }
-
-//! Value elements of the copy layer: source flag, end flag, token id / 2048, token id % 2048.
-constexpr size_t kCopyValues = 4;
 
 }  // namespace
 
@@ -64,7 +48,9 @@ StatusOr<CopyHeadWeights> LoadCopyHeadWeights(const gguf::GgufFile& file, const 
   }
   if (*end >= hp.n_vocab) return Status::InvalidArgument(arch + ".copy.end_token_id is outside the vocabulary");
   c.end_token = static_cast<int32_t>(*end);
-  if (hp.kv_dim() < 4) return Status::InvalidArgument("a copy head needs n_head_kv * head_dim >= 4");
+  if (hp.head_dim < static_cast<uint32_t>(kCopyValues)) {
+    return Status::InvalidArgument("a copy head needs head_dim >= " + std::to_string(kCopyValues));
+  }
 
   auto matrix = [&](const std::string& name, WeightView* out) -> Status {
     const gguf::TensorInfo* t = file.FindTensor(name);
@@ -143,7 +129,7 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     const BatchToken& b = tokens[i];
     bool end_before = false;
     if (b.pos > 0) {
-      ReadRow(*cache, layer, b.seq, b.pos - 1, false, kCopyValues, v_row_.data());
+      ReadCopyValues(*cache, layer, b.seq, b.pos - 1, v_row_.data());
       end_before = v_row_[1] != 0.0f;
     }
     const bool is_end = b.token == c_.end_token;
@@ -153,8 +139,8 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     if (source) std::copy(keys_.data() + i * C, keys_.data() + (i + 1) * C, kv_row_.data());
     v_row_[0] = source ? 1.0f : 0.0f;
     v_row_[1] = (end_before || is_end) ? 1.0f : 0.0f;
-    v_row_[2] = std::floor(static_cast<float>(b.token) / kIdBase);
-    v_row_[3] = static_cast<float>(b.token % static_cast<int32_t>(kIdBase));
+    v_row_[2] = std::floor(static_cast<float>(b.token) / kCopyIdBase);
+    v_row_[3] = static_cast<float>(b.token % static_cast<int32_t>(kCopyIdBase));
     StoreKv(*cache, layer, b.seq, b.pos, kv_row_.data(), v_row_.data());
   }
 
@@ -173,10 +159,8 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
   // Each logits row on its own (the pool's threads take rows; every row's
   // arithmetic is the same whichever thread runs it).
   auto row = [&](int64_t j) {
-    thread_local std::vector<float> scores, key, value;
+    thread_local std::vector<float> scores;
     thread_local std::vector<int32_t> src_ids;
-    Grow(&key, C);
-    Grow(&value, kCopyValues);
     const BatchToken& b = tokens[logit_rows_[j]];
     const float* h = rows_.data() + j * E;
     const float* q = qs_.data() + j * C;
@@ -184,23 +168,14 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     // log_softmax of the vocabulary logits.
     float mx = -std::numeric_limits<float>::infinity();
     for (size_t y = 0; y < V; ++y) mx = std::max(mx, out[y]);
-    double sum = 0;
-    for (size_t y = 0; y < V; ++y) sum += std::exp(static_cast<double>(out[y] - mx));
+    const double sum = SumExpPrecise(out, static_cast<int64_t>(V), mx);
     const float lse = mx + static_cast<float>(std::log(sum));
     for (size_t y = 0; y < V; ++y) out[y] -= lse;
 
     // The sources of this position's sequence (positions up to its own).
     scores.clear();
     src_ids.clear();
-    for (int32_t p = 0; p <= b.pos; ++p) {
-      ReadRow(*cache, layer, b.seq, p, false, kCopyValues, value.data());
-      if (value[0] == 0.0f) continue;
-      ReadRow(*cache, layer, b.seq, p, true, C, key.data());
-      float dot = 0;
-      for (size_t d = 0; d < C; ++d) dot += q[d] * key[d];
-      scores.push_back(dot * scale);
-      src_ids.push_back(static_cast<int32_t>(value[2] * kIdBase + value[3]));
-    }
+    CollectCopySources(*cache, layer, b.seq, b.pos, q, static_cast<int>(C), scale, &scores, &src_ids);
     if (scores.empty()) return;  // no source yet: the vocabulary alone
     Softmax(scores.data(), static_cast<int64_t>(scores.size()));
     double z = c_.gate_bias;

@@ -71,6 +71,50 @@ __attribute__((target("avx2,fma,f16c"))) double SumExp256(const float* x, int64_
   return total;
 }
 
+double SumExpPreciseGeneric(const float* x, int64_t n, float shift) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<double>(x[i] - shift));
+  return s;
+}
+
+//! exp of 8 doubles: x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts),
+//! exp(r) by its Taylor series to r^13 (truncation below 1e-17 relative),
+//! then scaled by 2^k. Inputs below -708 (and -inf) give 0, NaN stays NaN.
+__attribute__((target("avx512f"))) inline __m512d ExpPd512(__m512d x) {
+  const __mmask8 tiny = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-708.0), _CMP_LT_OQ);
+  const __m512d xc = _mm512_max_pd(_mm512_set1_pd(-708.0), x);  // NaN passes through
+  const __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(xc, _mm512_set1_pd(1.4426950408889634)),
+                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(6.93147180369123816490e-01), xc);
+  r = _mm512_fnmadd_pd(k, _mm512_set1_pd(1.90821492927058770002e-10), r);
+  // 1/13!, 1/12!, ..., 1/2!, 1, 1 (Horner).
+  static constexpr double kInvFact[] = {1.6059043836821613e-10, 2.08767569878681e-09, 2.505210838544172e-08,
+                                        2.755731922398589e-07,  2.7557319223985893e-06, 2.48015873015873e-05,
+                                        1.984126984126984e-04,  1.388888888888889e-03, 8.333333333333333e-03,
+                                        4.1666666666666664e-02, 1.6666666666666666e-01, 0.5, 1.0, 1.0};
+  __m512d p = _mm512_set1_pd(kInvFact[0]);
+  for (int i = 1; i < 14; ++i) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kInvFact[i]));
+  const __m512d y = _mm512_scalef_pd(p, k);
+  return _mm512_mask_blend_pd(tiny, y, _mm512_setzero_pd());
+}
+
+__attribute__((target("avx512f"))) double SumExpPrecise512(const float* x, int64_t n, float shift) {
+  const __m512 sh = _mm512_set1_ps(shift);
+  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), sh);
+    acc0 = _mm512_add_pd(acc0, ExpPd512(_mm512_cvtps_pd(_mm512_castps512_ps256(d))));
+    acc1 = _mm512_add_pd(acc1, ExpPd512(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1)))));
+  }
+  alignas(64) double l[8];
+  _mm512_store_pd(l, _mm512_add_pd(acc0, acc1));
+  double total = 0;
+  for (double v : l) total += v;
+  for (; i < n; ++i) total += std::exp(static_cast<double>(x[i] - shift));
+  return total;
+}
+
 int Level() {
   static const int level = [] {
     const CpuFeatures& c = DetectCpu();
@@ -91,6 +135,10 @@ double SumExp(const float* x, int64_t n, float shift) {
     case 1: return SumExp256(x, n, shift);
     default: return SumExpGeneric(x, n, shift);
   }
+}
+
+double SumExpPrecise(const float* x, int64_t n, float shift) {
+  return Level() == 2 ? SumExpPrecise512(x, n, shift) : SumExpPreciseGeneric(x, n, shift);
 }
 
 }  // namespace capsfusion::engine
