@@ -194,3 +194,69 @@ TEST(BeamSearchTest, LengthLimitFinishesEveryBeam) {
 
 }  // namespace
 }  // namespace capsfusion::engine
+
+namespace capsfusion::engine {
+namespace {
+
+// With a vocabulary of many vector widths, full of equal scores and banned
+// (-inf) tokens, the new beams are exactly the best candidates in the order
+// (score, then lower beam, then lower token), whatever the scan's shortcuts.
+TEST(BeamSearchTest, WideVocabularyKeepsTheTieOrder) {
+  constexpr int kWide = 203;
+  constexpr int32_t kStop = 7;
+  for (uint64_t salt = 0; salt < 20; ++salt) {
+    BeamOptions o;
+    o.num_beams = 4;
+    o.max_new_tokens = 10;
+    BeamSearch bs(o);
+    std::vector<std::vector<float>> rows;
+    std::vector<int> parents;
+    for (int step = 0; step < 3; ++step) {
+      rows.clear();
+      for (size_t b = 0; b < bs.running().size(); ++b) {
+        std::vector<float> row(kWide);
+        for (int v = 0; v < kWide; ++v) {
+          Rng r(salt * 1000003 + step * 7919 + b * 131 + v);
+          const double u = r.Uniform();
+          // Few distinct values: many exact ties within and across beams.
+          row[v] = u < 0.2 ? -INFINITY : -static_cast<float>(static_cast<int>(u * 6)) * 0.5f;
+        }
+        rows.push_back(row);
+      }
+      // The expected order, by brute force over every candidate.
+      struct C {
+        float score;
+        int beam;
+        int32_t token;
+      };
+      std::vector<C> all;
+      for (size_t b = 0; b < rows.size(); ++b) {
+        for (int v = 0; v < kWide; ++v) {
+          if (std::isinf(rows[b][v])) continue;
+          all.push_back({bs.running()[b].score + rows[b][v], static_cast<int>(b), v});
+        }
+      }
+      std::stable_sort(all.begin(), all.end(), [](const C& a, const C& c) { return a.score > c.score; });
+      std::vector<std::pair<int, int32_t>> want;
+      for (size_t i = 0; i < all.size() && i < 8 && want.size() < 4; ++i) {
+        if (all[i].token != kStop) want.push_back({all[i].beam, all[i].token});
+      }
+      std::vector<const float*> ptrs;
+      for (const auto& r : rows) ptrs.push_back(r.data());
+      const std::vector<BeamSearch::Beam> before = bs.running();
+      bs.Step(
+          ptrs, kWide, [](int, int32_t t) { return t == kStop; },
+          [&](int b, int32_t t) { return static_cast<double>(rows[b][t]); }, &parents);
+      ASSERT_EQ(parents.size(), want.size()) << "salt " << salt << " step " << step;
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(parents[i], want[i].first) << "salt " << salt << " step " << step << " beam " << i;
+        EXPECT_EQ(bs.running()[i].tokens.back(), want[i].second) << "salt " << salt << " step " << step;
+        EXPECT_EQ(bs.running()[i].tokens.size(), before[parents[i]].tokens.size() + 1);
+      }
+      if (bs.done()) break;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace capsfusion::engine

@@ -1,7 +1,11 @@
 #include "engine/beam_search.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
+
+#include "engine/cpu_features.h"
 
 namespace capsfusion::engine {
 
@@ -16,6 +20,28 @@ bool Better(const C& a, const C& b) {
   return a.token < b.token;
 }
 
+//! The first v in [v, n) with base + lp[v] > threshold (the sum rounded to
+//! float, as the candidates' scores are), or n.
+int64_t NextAboveGeneric(const float* lp, int64_t v, int64_t n, float base, float threshold) {
+  while (v < n && !(base + lp[v] > threshold)) ++v;
+  return v;
+}
+
+__attribute__((target("avx512f"))) int64_t NextAbove512(const float* lp, int64_t v, int64_t n, float base,
+                                                        float threshold) {
+  const __m512 b = _mm512_set1_ps(base), t = _mm512_set1_ps(threshold);
+  for (; v + 16 <= n; v += 16) {
+    const __mmask16 m = _mm512_cmp_ps_mask(_mm512_add_ps(b, _mm512_loadu_ps(lp + v)), t, _CMP_GT_OQ);
+    if (m != 0) return v + __builtin_ctz(m);
+  }
+  return NextAboveGeneric(lp, v, n, base, threshold);
+}
+
+int64_t NextAbove(const float* lp, int64_t v, int64_t n, float base, float threshold) {
+  static const bool avx512 = DetectCpu().avx512f;
+  return avx512 ? NextAbove512(lp, v, n, base, threshold) : NextAboveGeneric(lp, v, n, base, threshold);
+}
+
 }  // namespace
 
 BeamSearch::BeamSearch(const BeamOptions& options) : opt_(options) {
@@ -28,10 +54,17 @@ void BeamSearch::SelectTopCandidates(const std::vector<const float*>& log_probs,
   // A min-heap of the best k seen so far: its front is the worst kept candidate.
   auto worse_on_top = [](const Candidate& a, const Candidate& b) { return Better(a, b); };
   candidates_.clear();
+  if (k == 0) return;
   for (size_t b = 0; b < running_.size(); ++b) {
     const float base = running_[b].score;
     const float* lp = log_probs[b];
     for (int64_t v = 0; v < n_vocab; ++v) {
+      // Once k are kept, only a score above the worst kept one can enter (an
+      // equal score loses the tie: this candidate comes later in scan order).
+      if (candidates_.size() == k) {
+        v = NextAbove(lp, v, n_vocab, base, candidates_.front().score);
+        if (v == n_vocab) break;
+      }
       if (std::isinf(lp[v]) && lp[v] < 0) continue;  // banned token
       const Candidate c{base + lp[v], static_cast<int>(b), static_cast<int32_t>(v)};
       if (candidates_.size() < k) {
