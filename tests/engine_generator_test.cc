@@ -227,6 +227,7 @@ TEST(GeneratorTest, BeamSearchMatchesDirectBookkeeping) {
       DecodeOptions o;
       o.max_new_tokens = 10;
       o.num_beams = beams;
+      o.num_return_sequences = beams;
       o.early_stopping = es;
       o.length_penalty = 0.7f;
       auto out = gen.Generate(prompts, o);
@@ -261,6 +262,19 @@ TEST(GeneratorTest, BeamSearchMatchesDirectBookkeeping) {
         EXPECT_EQ((*out)[i].tokens, want) << "prompt " << i << " beams " << beams;
         EXPECT_EQ((*out)[i].stopped, stopped);
         EXPECT_NEAR((*out)[i].logprob, bs.finished().front().logprob, 1e-4);
+        // The other finished beams come back as alternatives, best first.
+        const auto& fin = bs.finished();
+        ASSERT_EQ((*out)[i].alternatives.size(), fin.size() - 1) << "prompt " << i << " beams " << beams;
+        for (size_t k = 1; k < fin.size(); ++k) {
+          auto alt = fin[k].tokens;
+          if (!alt.empty() && alt.back() == kEos) alt.pop_back();
+          const TokenGeneration& a = (*out)[i].alternatives[k - 1];
+          EXPECT_EQ(a.tokens, alt) << "prompt " << i << " beams " << beams << " alternative " << k;
+          EXPECT_EQ(a.stopped, fin[k].stopped);
+          EXPECT_NEAR(a.logprob, fin[k].logprob, 1e-4);
+          EXPECT_EQ(a.prompt_tokens, (*out)[i].prompt_tokens);
+          EXPECT_TRUE(a.alternatives.empty());
+        }
       }
       EXPECT_EQ(gen.cache().live_sequences(), 1);  // only the cached prefix remains
     }
@@ -407,6 +421,12 @@ TEST(GeneratorTest, BadOptionsAndPromptsAreRefused) {
   o = DecodeOptions();
   o.num_beams = 2;
   o.temperature = 0.7f;
+  EXPECT_EQ(check(o), Status::Code::kInvalidArgument);
+  o = DecodeOptions();
+  o.num_beams = 2;
+  o.num_return_sequences = 3;  // more hypotheses than beams
+  EXPECT_EQ(check(o), Status::Code::kInvalidArgument);
+  o.num_return_sequences = 0;
   EXPECT_EQ(check(o), Status::Code::kInvalidArgument);
   o = DecodeOptions();
   o.top_p = 0;

@@ -38,6 +38,9 @@ struct ModelOptions {
 struct GenerateOptions {
   int max_new_tokens = 80;
   int num_beams = 1;              //!< > 1: beam search
+  //! Beam search: hypotheses returned per prompt, best first (1 to num_beams):
+  //! the best in the Generation itself, the others in its `alternatives`.
+  int num_return_sequences = 1;
   float length_penalty = 1.0f;    //!< beam score = logprob / length^length_penalty
   bool early_stopping = false;    //!< beam: stop when num_beams hypotheses are done
   //! beam: Hugging Face's early_stopping="never" (overrides early_stopping):
@@ -69,6 +72,8 @@ struct Generation {
   std::string finish_reason;      //!< "stop" (EOS or stop string) or "length"
   double logprob = 0;             //!< sum of the chosen tokens' log-probabilities (EOS included),
                                   //!< under the model before any penalty or temperature
+  //! The next best beam hypotheses, best first (num_return_sequences > 1).
+  std::vector<Generation> alternatives;
 };
 
 //! Hyperparameters read from the file.

@@ -90,7 +90,12 @@ struct Generator::Run {
   }
 
   void Finish(Request& r, std::vector<int32_t> tokens, bool stopped, double logprob) {
-    TokenGeneration& out = r.result;
+    Fill(r, std::move(tokens), stopped, logprob, &r.result);
+    r.phase = Request::Phase::kDone;
+  }
+
+  void Fill(const Request& r, std::vector<int32_t> tokens, bool stopped, double logprob, TokenGeneration* result) {
+    TokenGeneration& out = *result;
     if (!tokens.empty() && g->eos_id_ >= 0 && tokens.back() == g->eos_id_) tokens.pop_back();
     out.tokens = std::move(tokens);
     out.stopped = stopped;
@@ -103,7 +108,6 @@ struct Generator::Run {
         if (at != std::string::npos) out.text.resize(at);
       }
     }
-    r.phase = Request::Phase::kDone;
   }
 
   void ReleaseRequest(Request& r) {
@@ -178,6 +182,11 @@ struct Generator::Run {
         Finish(r, {}, false, 0);
       } else {
         Finish(r, fin.front().tokens, fin.front().stopped, fin.front().logprob);
+        const size_t n_ret = std::min(fin.size(), static_cast<size_t>(o.num_return_sequences));
+        for (size_t i = 1; i < n_ret; ++i) {
+          r.result.alternatives.emplace_back();
+          Fill(r, fin[i].tokens, fin[i].stopped, fin[i].logprob, &r.result.alternatives.back());
+        }
       }
       ReleaseRequest(r);
       return;
@@ -242,6 +251,10 @@ Status ValidateDecodeOptions(const DecodeOptions& o) {
   }
   if (!std::isfinite(o.temperature) || o.temperature < 0) {
     return Status::InvalidArgument("temperature must be >= 0 (0: greedy)");
+  }
+  if (o.num_return_sequences < 1 || o.num_return_sequences > o.num_beams) {
+    return Status::InvalidArgument("num_return_sequences must be in [1, num_beams = " + std::to_string(o.num_beams) +
+                                   "]");
   }
   if (o.num_beams > 1 && o.temperature > 0) {
     return Status::InvalidArgument("beam search with sampling (num_beams > 1 and temperature > 0) is not supported");

@@ -40,6 +40,9 @@ namespace capsfusion::engine {
 struct DecodeOptions {
   int max_new_tokens = 80;
   int num_beams = 1;
+  //! Beam search: also return the next best finished beams, up to this many
+  //! hypotheses in all (<= num_beams), in TokenGeneration::alternatives.
+  int num_return_sequences = 1;
   float length_penalty = 1.0f;
   EarlyStopping early_stopping = EarlyStopping::kFalse;
   float temperature = 0.0f;  //!< 0: greedy
@@ -70,6 +73,9 @@ struct TokenGeneration {
   bool stopped = false;         //!< ended by EOS or a stop string
   double logprob = 0;           //!< sum of the raw log-probabilities of the chosen tokens (EOS included)
   size_t prompt_tokens = 0;
+  //! Beam search with num_return_sequences > 1: the other finished beams,
+  //! best first (each with its own tokens, text, stopped and logprob).
+  std::vector<TokenGeneration> alternatives;
 };
 
 //! Counters of the last Generate call.

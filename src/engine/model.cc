@@ -38,6 +38,15 @@ class EngineModel final : public Model {
       g.prompt_tokens = t.prompt_tokens;
       g.finish_reason = t.stopped ? "stop" : "length";
       g.logprob = t.logprob;
+      for (engine::TokenGeneration& a : t.alternatives) {
+        Generation alt;
+        alt.text = std::move(a.text);
+        alt.tokens = std::move(a.tokens);
+        alt.prompt_tokens = a.prompt_tokens;
+        alt.finish_reason = a.stopped ? "stop" : "length";
+        alt.logprob = a.logprob;
+        g.alternatives.push_back(std::move(alt));
+      }
     }
     return result;
   }

@@ -11,6 +11,7 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options) {
   DecodeOptions d;
   d.max_new_tokens = options.max_new_tokens;
   d.num_beams = options.num_beams;
+  d.num_return_sequences = options.num_return_sequences;
   d.length_penalty = options.length_penalty;
   d.early_stopping = options.early_stopping_never ? EarlyStopping::kNever
                      : options.early_stopping     ? EarlyStopping::kTrue

@@ -78,6 +78,7 @@ StatusOr<std::vector<FusedCaption>> ModelFuser::Generate(const std::vector<const
     Generation& g = (*results)[k].generation;
     f.text = Trim(io::ToValidUtf8(g.text));
     f.finish_reason = g.finish_reason;
+    for (const Generation& a : g.alternatives) f.alternatives.push_back(Trim(io::ToValidUtf8(a.text)));
     f.new_tokens = g.tokens.empty() ? (*results)[k].completion_tokens : g.tokens.size();
   }
   return out;

@@ -28,6 +28,9 @@ struct FusedCaption {
   size_t prompt_tokens = 0;
   size_t new_tokens = 0;
   Status status;                 //!< non-OK when this row could not be fused (prompt too long, request failed)
+  //! The next best beam hypotheses, best first (whitespace trimmed), when the
+  //! decoding asked for them (GenerateOptions::num_return_sequences).
+  std::vector<std::string> alternatives;
 };
 
 //! A row's prompt, built ahead of generation (e.g. on the reader thread).

@@ -7,6 +7,7 @@ void QcCounts::Add(const QcCounts& o) {
   checked += o.checked;
   flagged += o.flagged;
   kept += o.kept;
+  alternative += o.alternative;
   retried += o.retried;
   retry_fixed += o.retry_fixed;
   synthetic += o.synthetic;
@@ -23,6 +24,7 @@ nlohmann::ordered_json QcCounts::ToJson() const {
   j["reasons"] = r;
   nlohmann::ordered_json a;
   a["keep"] = kept;
+  a["alternative"] = alternative;
   a["retry"] = retried;
   a["retry_fixed"] = retry_fixed;
   a["synthetic"] = synthetic;
@@ -45,6 +47,7 @@ QcCounts QcCounts::FromJson(const nlohmann::json& j) {
   if (j.contains("actions") && j["actions"].is_object()) {
     const auto& a = j["actions"];
     c.kept = a.value("keep", uint64_t{0});
+    c.alternative = a.value("alternative", uint64_t{0});
     c.retried = a.value("retry", uint64_t{0});
     c.retry_fixed = a.value("retry_fixed", uint64_t{0});
     c.synthetic = a.value("synthetic", uint64_t{0});
@@ -64,9 +67,21 @@ std::string QcReasonList(const QcResult& result) {
 }
 
 Status RunQc(const QcSettings& s, std::vector<QcItem>* items, const QcRefuse& refuse, QcCounts* counts) {
+  auto run_checks = [&](const QcItem& it, std::string_view text) {
+    return s.checker ? s.checker(it.raw, it.synthetic, text) : CheckFusion(it.raw, it.synthetic, text, s.options);
+  };
+  // The caption, or when it fails a check the first of its alternatives (the
+  // next best beams, best first) that passes them all.
   auto check = [&](QcItem& it) {
-    it.result = s.checker ? s.checker(it.raw, it.synthetic, it.fused.text)
-                          : CheckFusion(it.raw, it.synthetic, it.fused.text, s.options);
+    it.result = run_checks(it, it.fused.text);
+    it.alternative = 0;
+    for (size_t k = 0; !it.result.passed() && k < it.fused.alternatives.size(); ++k) {
+      QcResult r = run_checks(it, it.fused.alternatives[k]);
+      if (!r.passed()) continue;
+      it.result = std::move(r);
+      it.fused.text = it.fused.alternatives[k];
+      it.alternative = static_cast<int>(k) + 1;
+    }
     it.action = s.policy.Decide(it.result);
   };
   for (QcItem& it : *items) {
@@ -92,6 +107,7 @@ Status RunQc(const QcSettings& s, std::vector<QcItem>* items, const QcRefuse& re
   }
   for (QcItem& it : *items) {
     if (it.action == QcAction::kRetry) it.action = QcAction::kKeep;  // retries exhausted
+    if (it.alternative > 0) ++counts->alternative;
     if (it.retries > 0) {
       ++counts->retried;
       if (it.result.passed()) ++counts->retry_fixed;

@@ -35,6 +35,7 @@ struct QcCounts {
   uint64_t checked = 0;      //!< captions checked (first attempt)
   uint64_t flagged = 0;      //!< rows whose final caption failed any check
   uint64_t kept = 0;         //!< flagged rows written as they are
+  uint64_t alternative = 0;  //!< rows whose caption is a lower-ranked beam hypothesis that passed
   uint64_t retried = 0;      //!< rows fused again at least once
   uint64_t retry_fixed = 0;  //!< retried rows whose new caption passed
   uint64_t synthetic = 0;    //!< rows written with the synthetic caption instead
@@ -53,6 +54,7 @@ struct QcItem {
   QcResult result;          //!< the checks of the final caption
   QcAction action = QcAction::kKeep;  //!< what was done: keep, synthetic, raw or drop
   int retries = 0;
+  int alternative = 0;      //!< > 0: the caption is the fused one's alternatives[alternative - 1]
   std::string text;         //!< what to write (unless dropped)
 };
 

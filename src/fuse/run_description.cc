@@ -14,6 +14,7 @@ nlohmann::ordered_json DecodingJson(const GenerateOptions& g) {
   nlohmann::ordered_json j;
   j["max_new_tokens"] = g.max_new_tokens;
   j["num_beams"] = g.num_beams;
+  j["num_return_sequences"] = g.num_return_sequences;
   j["length_penalty"] = g.length_penalty;
   j["early_stopping"] = g.early_stopping;
   j["early_stopping_never"] = g.early_stopping_never;

@@ -72,6 +72,7 @@ struct FuseArgs {
   bool qc_baselines = false;
   std::string qc_policy;
   int qc_retries = 1;
+  int qc_alternatives = -1;  // -1: every other beam
   QcFlags qc;
   // resume, sharding
   uint64_t chunk_rows = 10000;
@@ -292,9 +293,9 @@ int RunFuse(const FuseArgs& a) {
   } else if (!a.quiet) {
     char qcbuf[128] = "";
     if (qc.enabled) {
-      std::snprintf(qcbuf, sizeof(qcbuf), ", QC flagged %llu, retried %llu, dropped %llu",
-                    static_cast<unsigned long long>(r.qc.flagged), static_cast<unsigned long long>(r.qc.retried),
-                    static_cast<unsigned long long>(r.qc.dropped));
+      std::snprintf(qcbuf, sizeof(qcbuf), ", QC flagged %llu, next beam %llu, retried %llu, dropped %llu",
+                    static_cast<unsigned long long>(r.qc.flagged), static_cast<unsigned long long>(r.qc.alternative),
+                    static_cast<unsigned long long>(r.qc.retried), static_cast<unsigned long long>(r.qc.dropped));
     }
     std::fprintf(stderr, "capsfusion fuse: %llu rows, %llu written to %s, %llu rejected%s%s%s (%.2f s, %.0f rows/s, method %s%s)\n",
                  static_cast<unsigned long long>(r.rows), static_cast<unsigned long long>(r.written), output.c_str(),
@@ -388,6 +389,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_flag("--qc", args->qc_baselines, "Check baseline captions too (model captions are checked unless --no-qc)")->group(q);
   sub->add_option("--qc-policy", args->qc_policy, "reason=action,... on top of the default (retry empty, prompt_leak, repetition, concatenation; keep the rest). Actions: keep, retry, synthetic, raw, drop")->group(q);
   sub->add_option("--qc-retries", args->qc_retries, "Times a row whose action is retry is fused again")->capture_default_str()->group(q);
+  sub->add_option("--qc-alternatives", args->qc_alternatives, "A caption that fails a check is replaced by the best of this many next beam hypotheses that passes them all, before any retry (default: all num_beams - 1; 0: off)")->group(q);
   sub->add_option("--retry-num-beams", args->retry.num_beams, "Beam width of retries")->capture_default_str()->group(q);
   sub->add_option("--retry-repetition-penalty", args->retry.repetition_penalty, "Repetition penalty of retries (generated tokens only)")->capture_default_str()->group(q);
   sub->add_option("--retry-no-repeat-ngram-size", args->retry.no_repeat_ngram_size, "No-repeat n-gram size of retries (generated tokens only)")->capture_default_str()->group(q);
@@ -408,6 +410,14 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->retry.top_p = args->gen.top_p;
     args->retry.seed = args->gen.seed;
     args->retry.stop = args->gen.stop;
+    // QC may replace a failing caption by the next best beam that passes: ask
+    // beam search for those hypotheses too.
+    if (!args->no_qc) {
+      for (GenerateOptions* g : {&args->gen, &args->retry}) {
+        const int alternatives = args->qc_alternatives < 0 ? g->num_beams - 1 : args->qc_alternatives;
+        g->num_return_sequences = std::max(1, std::min(g->num_beams, 1 + alternatives));
+      }
+    }
     *run = [args] { return RunFuse(*args); };
   });
 }
