@@ -180,5 +180,32 @@ TEST(CliModelTest, FuseWithAModelIsCompleteAndBatchIndependent) {
   EXPECT_NE(out.find("none.gguf"), std::string::npos) << out;
 }
 
+// A model file that names its tuned beam width gets it unless --num-beams is
+// given; QC asks beam search for the other beams (provenance records both).
+TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
+  TempDir dir;
+  engine::RandomLlamaConfig cfg;
+  cfg.n_ctx = 512;
+  engine::GgufSpec spec = engine::MakeRandomLlama(cfg);
+  spec.Set("capsfusion.decoding.num_beams", gguf::Value::Uint32(4));
+  ASSERT_TRUE(spec.Write(dir.File("m.gguf")).ok());
+  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
+  WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
+  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File("m.gguf") +
+                           " --template " + dir.File("t.txt") + " --max-new-tokens 4 -q --threads 1";
+  auto decoding = [&](const std::string& name) {
+    return nlohmann::json::parse(ReadFile(dir.File(name) + ".summary.json"))["provenance"]["decoding"];
+  };
+  std::string out;
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl"), &out), 0) << out;
+  EXPECT_EQ(decoding("a.jsonl")["num_beams"], 4);
+  EXPECT_EQ(decoding("a.jsonl")["num_return_sequences"], 4);
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("b.jsonl") + " --num-beams 2 --qc-alternatives 0", &out), 0) << out;
+  EXPECT_EQ(decoding("b.jsonl")["num_beams"], 2);
+  EXPECT_EQ(decoding("b.jsonl")["num_return_sequences"], 1);
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --no-qc", &out), 0) << out;
+  EXPECT_EQ(decoding("c.jsonl")["num_return_sequences"], 1);
+}
+
 }  // namespace
 }  // namespace capsfusion

@@ -70,6 +70,29 @@ TEST_F(ModelTest, InfoDescribesTheFile) {
   ASSERT_TRUE(sha.ok());
   EXPECT_EQ(info.file_sha256, *sha);
   EXPECT_EQ(model_->tokenizer().eos_id(), 2);
+  EXPECT_EQ(info.recommended_num_beams, 0);  // the file recommends no beam width
+}
+
+TEST(ModelLoadTest, RecommendedBeamWidthComesFromTheMetadata) {
+  testing::TempDir dir;
+  GgufSpec spec = MakeRandomLlama(RandomLlamaConfig());
+  spec.Set("capsfusion.decoding.num_beams", Value::Uint32(5));
+  auto m = LoadSpec(dir, spec);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->info().recommended_num_beams, 5);
+  // Beam search returns the other beams when asked.
+  GenerateOptions o;
+  o.max_new_tokens = 6;
+  o.num_beams = 5;
+  o.num_return_sequences = 3;
+  auto out = m->Generate(TextPrompts(), o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (const Generation& g : *out) {
+    EXPECT_LE(g.alternatives.size(), 2u);
+    for (const Generation& a : g.alternatives) EXPECT_TRUE(a.finish_reason == "stop" || a.finish_reason == "length");
+  }
+  o.num_return_sequences = 6;
+  EXPECT_EQ(m->Generate(TextPrompts(), o).status().code(), Status::Code::kInvalidArgument);
 }
 
 TEST_F(ModelTest, GreedyBatchedEqualsOneAtATime) {
@@ -298,6 +321,11 @@ TEST(ModelLoadTest, HostileFilesGiveErrorsNamingTheFault) {
        "llama.block_count"},
       {"key of the wrong type", [](GgufSpec* s) { s->Set("llama.block_count", Value::String("two")); },
        Status::Code::kInvalidArgument, "llama.block_count"},
+      {"zero recommended beams", [](GgufSpec* s) { s->Set("capsfusion.decoding.num_beams", Value::Uint32(0)); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.num_beams"},
+      {"recommended beams as text",
+       [](GgufSpec* s) { s->Set("capsfusion.decoding.num_beams", Value::String("five")); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.num_beams"},
       {"more layers than tensors", [](GgufSpec* s) { s->Set("llama.block_count", Value::Uint32(3)); },
        Status::Code::kNotFound, "blk.2.attn_norm.weight"},
       {"norm not F32",

@@ -30,6 +30,7 @@ struct BackendInfo {
   std::string model;            //!< local: model name (or file name); remote: the served model id
   std::string model_sha256;     //!< local: SHA-256 of the GGUF file; remote: empty
   std::string prompt_template;  //!< template text from the model's metadata, or empty (use the paper's)
+  int recommended_num_beams = 0;  //!< local: the model's tuned beam width (ModelInfo), 0: none
   std::vector<std::string> endpoints;  //!< remote: base URLs (without credentials)
 };
 

@@ -85,6 +85,9 @@ struct ModelInfo {
   uint64_t n_params = 0;
   std::string file_sha256;   //!< hash of the model file (provenance)
   std::string prompt_template;  //!< from metadata "capsfusion.prompt_template", or empty
+  //! The beam width the model was tuned for (metadata "capsfusion.decoding.num_beams"),
+  //! which `fuse` uses unless --num-beams is given; 0 when the file has none.
+  int recommended_num_beams = 0;
 };
 
 class Model {

@@ -16,6 +16,7 @@ class LocalBackend final : public Backend {
     info_.model = m.name;
     info_.model_sha256 = m.file_sha256;
     info_.prompt_template = m.prompt_template;
+    info_.recommended_num_beams = m.recommended_num_beams;
   }
 
   const BackendInfo& info() const override { return info_; }

@@ -12,7 +12,6 @@ namespace {
 
 //! Tokens per forward call (prompt tokens fill what decoding leaves).
 constexpr size_t kStepTokens = 512;
-constexpr int kMaxBeams = 64;
 
 size_t CommonPrefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   const size_t n = std::min(a.size(), b.size());

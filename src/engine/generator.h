@@ -36,6 +36,9 @@
 
 namespace capsfusion::engine {
 
+//! The widest beam search Generate accepts.
+constexpr int kMaxBeams = 64;
+
 //! Decoding settings (validated by Generate).
 struct DecodeOptions {
   int max_new_tokens = 80;

@@ -70,6 +70,14 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const 
   info.weight_type = m->lm->weight_type();
   info.n_params = m->lm->n_params();
   if (auto tmpl = m->file->GetString("capsfusion.prompt_template"); tmpl.ok()) info.prompt_template = *tmpl;
+  if (m->file->Has(kRecommendedBeamsKey)) {
+    auto beams = m->file->GetUint32(kRecommendedBeamsKey);
+    if (!beams.ok() || *beams < 1 || *beams > static_cast<uint32_t>(kMaxBeams)) {
+      return Status::InvalidArgument(path + ": metadata key '" + std::string(kRecommendedBeamsKey) +
+                                     "' must be an integer in [1, " + std::to_string(kMaxBeams) + "]");
+    }
+    info.recommended_num_beams = static_cast<int>(*beams);
+  }
   if (options.hash_file) {
     auto sha = Sha256FileHex(path);
     if (!sha.ok()) return sha.status();

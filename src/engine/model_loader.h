@@ -29,6 +29,9 @@ struct LoadedModel {
 //! The engine's decoding settings for the public ones.
 DecodeOptions ToDecodeOptions(const GenerateOptions& options);
 
+//! GGUF metadata key of the beam width a model was tuned for (ModelInfo::recommended_num_beams).
+constexpr const char* kRecommendedBeamsKey = "capsfusion.decoding.num_beams";
+
 //! Maps and checks the file at `path` and builds the model.
 StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const ModelOptions& options);
 

@@ -1,6 +1,7 @@
 // Export(): a run's checkpoint (or the average of its last ones) to GGUF.
 #include <filesystem>
 
+#include "engine/model_loader.h"
 #include "train/checkpoint.h"
 #include "train/gguf_export.h"
 #include "train/run_config.h"
@@ -90,6 +91,10 @@ Status Export(const ExportOptions& options, ExportReport* report) {
   info.run_config_json = run->json;
   info.step = state.step;
   info.quantize_q8_0 = q8;
+  if (options.num_beams < 0 || options.num_beams > engine::kMaxBeams) {
+    return Status::InvalidArgument("--num-beams must be in [0, " + std::to_string(engine::kMaxBeams) + "] (0: none)");
+  }
+  info.num_beams = options.num_beams;
   std::vector<std::string> special = TemplateSpecialPieces(run->prompt_template);
   if (!special.empty()) info.copy_end_token_id = (*vocab)->PieceId(special.back());
   gguf::GgufWriter writer;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "engine/model_loader.h"
 #include "tokenizer/tokenizer_metadata.h"
 
 namespace capsfusion::train {
@@ -34,6 +35,7 @@ Status WriteModel(FusionModel& model, const Vocab& vocab, const GgufModelInfo& i
   CF_RETURN_IF_ERROR(WriteLlamaVocab(vocab.llama_vocab(), w));
   w->SetString("capsfusion.prompt_template", info.prompt_template);
   w->SetUint64("capsfusion.training.step", static_cast<uint64_t>(info.step));
+  if (info.num_beams > 0) w->SetUint32(engine::kRecommendedBeamsKey, static_cast<uint32_t>(info.num_beams));
   if (!info.run_config_json.empty()) w->SetString("capsfusion.training.config", info.run_config_json);
 
   uint64_t total = 0;

@@ -28,6 +28,7 @@ struct GgufModelInfo {
   int64_t step = 0;
   int32_t copy_end_token_id = -1;  //!< the template's end piece (copy sources precede it)
   bool quantize_q8_0 = false;   //!< matrices whose rows are a multiple of 32 become Q8_0
+  int num_beams = 0;            //!< > 0: stored as the beam width the model was tuned for
 };
 
 //! Adds the hyperparameters and tensors of `model` to `writer`; returns the

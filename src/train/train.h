@@ -188,6 +188,9 @@ struct ExportOptions {
   //! model copy from its sources more often (a decoding-time calibration, tuned
   //! on dev data). 0: the trained value.
   float copy_gate_shift = 0.0f;
+  //! > 0: the beam width `fuse` uses with this model unless told otherwise
+  //! (metadata capsfusion.decoding.num_beams), tuned on dev data.
+  int num_beams = 0;
 };
 
 struct ExportReport {

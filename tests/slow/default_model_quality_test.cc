@@ -34,17 +34,17 @@ TEST(SlowDefaultModel, BeatsItsRecordedQualityOnDev) {
       << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["items"].get<int>(), 1000);
-  // Measured 0.3343 / 0.5167 / 2.7104 with the fuse defaults (models/README.md);
+  // Measured 0.3448 / 0.5204 / 2.8098 with the fuse defaults (models/README.md);
   // small margins for floating-point differences between machines.
-  EXPECT_GE(j["bleu_4"].get<double>(), 0.33);
-  EXPECT_GE(j["rouge_l"].get<double>(), 0.51);
-  EXPECT_GE(j["cider_d"].get<double>(), 2.68);
-  // The bars that the model meets: no instruction echo, numbers kept at
-  // least as often as the official captions (0.838), hardly any concatenation,
-  // never empty.
+  EXPECT_GE(j["bleu_4"].get<double>(), 0.34);
+  EXPECT_GE(j["rouge_l"].get<double>(), 0.515);
+  EXPECT_GE(j["cider_d"].get<double>(), 2.77);
+  // The bars that the model meets: no instruction echo, names and
+  // numbers kept at least as often as the official captions (0.922, 0.838),
+  // hardly any concatenation, never empty.
   EXPECT_LT(j["prompt_leak_rate"].get<double>(), 0.005);
   EXPECT_GE(j["raw_number_retention"].get<double>(), 0.838);
-  EXPECT_GE(j["raw_proper_retention"].get<double>(), 0.90);
+  EXPECT_GE(j["raw_proper_retention"].get<double>(), 0.922);
   EXPECT_LT(j["concatenation_rate"].get<double>(), 0.05);
   EXPECT_EQ(j["empty"].get<int>(), 0);
 }

@@ -147,6 +147,20 @@ TEST_F(ExportTest, PlainModelIsLlama) {
   EXPECT_EQ(*f->GetUint32("llama.feed_forward_length"), 128u);
   EXPECT_EQ(f->FindTensor("copy.query.weight"), nullptr);
   EXPECT_FALSE(f->Has("llama.copy.key_length"));
+  EXPECT_FALSE(f->Has("capsfusion.decoding.num_beams"));
+}
+
+TEST_F(ExportTest, NumBeamsIsStoredForFuse) {
+  ExportOptions e;
+  e.run_dir = dir_->File("plain");
+  e.output = dir_->File("beams.gguf");
+  e.num_beams = 5;
+  auto f = ExportAndOpen(e);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(*f->GetUint32("capsfusion.decoding.num_beams"), 5u);
+  e.num_beams = 65;
+  e.output = dir_->File("too-wide.gguf");
+  EXPECT_EQ(Export(e, nullptr).code(), Status::Code::kInvalidArgument);
 }
 
 TEST_F(ExportTest, CopyGateShiftMovesOnlyTheGateBias) {

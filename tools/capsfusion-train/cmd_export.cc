@@ -23,6 +23,8 @@ void AddExportCommand(CLI::App& app, Runner* run) {
   sub->add_option("--copy-gate-shift", e->copy_gate_shift,
                   "Add this to the copy head's gate bias (negative: copy from the sources more often)");
   sub->add_option("--type", e->type, "Matrix weight type: f32 or q8_0")->capture_default_str();
+  sub->add_option("--num-beams", e->num_beams,
+                  "Store the beam width fuse should use with this model (capsfusion.decoding.num_beams)");
   sub->add_option("--name", e->name, "general.name (default: the run directory's name)");
   sub->callback([e, run] {
     *run = [e] {

@@ -73,6 +73,7 @@ struct FuseArgs {
   std::string qc_policy;
   int qc_retries = 1;
   int qc_alternatives = -1;  // -1: every other beam
+  bool num_beams_given = false;  // --num-beams on the command line (else the model's tuned width, if any)
   QcFlags qc;
   // resume, sharding
   uint64_t chunk_rows = 10000;
@@ -140,26 +141,38 @@ int RunFuse(const FuseArgs& a) {
   std::unique_ptr<CaptionMaker> maker;
   RunDescription run;
   run.method = FuseMethodName(*method);
-  run.retry = a.retry;
+  GenerateOptions gen = a.gen, retry = a.retry;
   if (*method == FuseMethod::kModel) {
     std::string path;
-    auto made = MakeBackend(a.backend, std::max(a.gen.num_beams, a.retry.num_beams), &path);
+    auto made = MakeBackend(a.backend, std::max(gen.num_beams, retry.num_beams), &path);
     if (!made.ok()) return Fail(cmd, made.status());
     backend = std::move(*made);
+    // The beam width the model was tuned for, unless --num-beams says otherwise.
+    if (!a.num_beams_given && backend->info().recommended_num_beams > 0) {
+      gen.num_beams = backend->info().recommended_num_beams;
+    }
+    // QC may replace a failing caption by the next best beam that passes: ask
+    // beam search for those hypotheses too.
+    if (!a.no_qc) {
+      for (GenerateOptions* g : {&gen, &retry}) {
+        const int alternatives = a.qc_alternatives < 0 ? g->num_beams - 1 : a.qc_alternatives;
+        g->num_return_sequences = std::max(1, std::min(g->num_beams, 1 + alternatives));
+      }
+    }
     ModelFuserOptions fopt;
     fopt.prompt.max_tokens = a.max_prompt_tokens;
-    fopt.generate = a.gen;
+    fopt.generate = gen;
     if (!a.template_path.empty()) {
       auto t = PromptTemplate::Load(a.template_path);
       if (!t.ok()) return Fail(cmd, t.status());
       fopt.prompt_template = *t;
     }
     fuser = std::make_unique<ModelFuser>(backend.get(), fopt);
-    maker = MakeModelCaptionMaker(fuser.get(), a.retry, std::max<size_t>(1, a.backend.batch_size));
+    maker = MakeModelCaptionMaker(fuser.get(), retry, std::max<size_t>(1, a.backend.batch_size));
     run.backend = &backend->info();
     run.prompt_template = fuser->prompt_template();
     run.max_prompt_tokens = a.max_prompt_tokens;
-    run.generate = a.gen;
+    run.generate = gen;
     // The model line is for people watching; logs get the model in the summary line.
     if (StderrIsTerminal()) {
       Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
@@ -168,6 +181,8 @@ int RunFuse(const FuseArgs& a) {
   } else {
     maker = MakeBaselineCaptionMaker(*method);
   }
+
+  run.retry = retry;
 
   // QC.
   QcSettings qc;
@@ -373,7 +388,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);
   sub->add_option("--max-prompt-tokens", args->max_prompt_tokens, "Prompt token budget; the raw caption's tail is cut to fit")->capture_default_str()->group(g);
   sub->add_option("--max-new-tokens", args->gen.max_new_tokens, "Most tokens generated per caption")->capture_default_str()->group(g);
-  sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling)")->capture_default_str()->group(g);
+  sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling; default: the model's tuned width if its file gives one, else 3)")->capture_default_str()->group(g);
   sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty")->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
   sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
@@ -401,7 +416,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--workers", args->workers, "Workers (processes or shards) for the projected wall time")->capture_default_str()->group(d);
   sub->add_option("--price-per-hour", args->price_per_hour, "Price of one core-hour (GPU-hour with --gpu, endpoint-hour for a remote model)")->group(d);
   sub->add_flag("--gpu", args->gpu, "Count hours per worker as GPU-hours")->group(d);
-  sub->callback([args, run] {
+  sub->callback([args, run, sub] {
     // The retry decoding keeps the main run's length and sampling settings.
     args->retry.max_new_tokens = args->gen.max_new_tokens;
     args->retry.length_penalty = args->gen.length_penalty;
@@ -410,14 +425,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->retry.top_p = args->gen.top_p;
     args->retry.seed = args->gen.seed;
     args->retry.stop = args->gen.stop;
-    // QC may replace a failing caption by the next best beam that passes: ask
-    // beam search for those hypotheses too.
-    if (!args->no_qc) {
-      for (GenerateOptions* g : {&args->gen, &args->retry}) {
-        const int alternatives = args->qc_alternatives < 0 ? g->num_beams - 1 : args->qc_alternatives;
-        g->num_return_sequences = std::max(1, std::min(g->num_beams, 1 + alternatives));
-      }
-    }
+    args->num_beams_given = sub->get_option("--num-beams")->count() > 0;
     *run = [args] { return RunFuse(*args); };
   });
 }
