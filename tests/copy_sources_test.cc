@@ -138,5 +138,23 @@ TEST(SumExpPreciseTest, HandlesTheEdgesOfTheRange) {
   EXPECT_TRUE(std::isnan(SumExpPrecise(nan.data(), 20, 0.0f)));
 }
 
+TEST(SubtractThenAddTest, RoundsLikeThePlainLoops) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 10.0f);
+  for (int n : {0, 1, 15, 16, 33, 4000}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = normal(rng);
+    for (bool add : {false, true}) {
+      std::vector<float> got = x, want = x;
+      SubtractThenAdd(got.data(), n, 3.3f, add, -0.7f);
+      for (float& v : want) {
+        v -= 3.3f;
+        if (add) v += -0.7f;
+      }
+      ASSERT_EQ(std::memcmp(got.data(), want.data(), sizeof(float) * n), 0) << "n " << n << " add " << add;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace capsfusion::engine

@@ -166,17 +166,18 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
     const float* q = qs_.data() + j * C;
     float* out = logits + j * V;
     // log_softmax of the vocabulary logits.
-    float mx = -std::numeric_limits<float>::infinity();
-    for (size_t y = 0; y < V; ++y) mx = std::max(mx, out[y]);
+    const float mx = MaxOf(out, static_cast<int64_t>(V));
     const double sum = SumExpPrecise(out, static_cast<int64_t>(V), mx);
     const float lse = mx + static_cast<float>(std::log(sum));
-    for (size_t y = 0; y < V; ++y) out[y] -= lse;
 
     // The sources of this position's sequence (positions up to its own).
     scores.clear();
     src_ids.clear();
     CollectCopySources(*cache, layer, b.seq, b.pos, q, static_cast<int>(C), scale, &scores, &src_ids);
-    if (scores.empty()) return;  // no source yet: the vocabulary alone
+    if (scores.empty()) {  // no source yet: the vocabulary alone
+      SubtractThenAdd(out, static_cast<int64_t>(V), lse, false, 0.0f);
+      return;
+    }
     Softmax(scores.data(), static_cast<int64_t>(scores.size()));
     double z = c_.gate_bias;
     for (size_t d = 0; d < E; ++d) z += static_cast<double>(c_.gate[d]) * h[d];
@@ -191,7 +192,8 @@ void CopyForward::Head(const BatchToken* tokens, int64_t n, float* x, KvCache* c
         it->second += scores[s];
       }
     }
-    for (size_t y = 0; y < V; ++y) out[y] += static_cast<float>(log_g);
+    // log p_vocab(y) + log g for every token, then the copied tokens mixed in.
+    SubtractThenAdd(out, static_cast<int64_t>(V), lse, true, static_cast<float>(log_g));
     const double one_minus_g = std::exp(log_1mg);
     for (const auto& [id, pc] : copy) {
       if (id < 0 || static_cast<size_t>(id) >= V) continue;

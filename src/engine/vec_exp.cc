@@ -115,6 +115,24 @@ __attribute__((target("avx512f"))) double SumExpPrecise512(const float* x, int64
   return total;
 }
 
+void SubtractThenAddGeneric(float* x, int64_t n, float a, bool add_b, float b) {
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] -= a;
+    if (add_b) x[i] += b;
+  }
+}
+
+__attribute__((target("avx512f"))) void SubtractThenAdd512(float* x, int64_t n, float a, bool add_b, float b) {
+  const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 v = _mm512_sub_ps(_mm512_loadu_ps(x + i), va);
+    if (add_b) v = _mm512_add_ps(v, vb);
+    _mm512_storeu_ps(x + i, v);
+  }
+  SubtractThenAddGeneric(x + i, n - i, a, add_b, b);
+}
+
 int Level() {
   static const int level = [] {
     const CpuFeatures& c = DetectCpu();
@@ -134,6 +152,14 @@ double SumExp(const float* x, int64_t n, float shift) {
     case 2: return SumExp512(x, n, shift);
     case 1: return SumExp256(x, n, shift);
     default: return SumExpGeneric(x, n, shift);
+  }
+}
+
+void SubtractThenAdd(float* x, int64_t n, float a, bool add_b, float b) {
+  if (Level() == 2) {
+    SubtractThenAdd512(x, n, a, add_b, b);
+  } else {
+    SubtractThenAddGeneric(x, n, a, add_b, b);
   }
 }
 

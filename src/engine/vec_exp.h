@@ -15,6 +15,9 @@ namespace capsfusion::engine {
 float MaxOf(const float* x, int64_t n);
 //! sum_i exp(x[i] - shift), accumulated in double across vector lanes.
 double SumExp(const float* x, int64_t n, float shift);
+//! x[i] = x[i] - a, then x[i] = x[i] + b when add_b: each step rounded to
+//! float as the plain loops are (a log-softmax's normalisation and an offset).
+void SubtractThenAdd(float* x, int64_t n, float a, bool add_b, float b);
 //! sum_i exp(double(x[i] - shift)) (the difference taken in float) with every
 //! exp and add in double precision: within about 1e-15 of the sequential sum
 //! of std::exp, where SumExp's float exp is within about 1e-7. Terms below
