@@ -8,12 +8,14 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "engine/attention_group.h"
 #include "engine/cpu_features.h"
 #include "engine/kernels.h"
 #include "gguf/tensor_types.h"
@@ -394,6 +396,106 @@ void StoreKv(const KvCache& cache, int layer, int seq, int pos, const float* k, 
   }
 }
 
+namespace {
+
+//! Set by tests: AttendBatch takes the one-query path on every CPU.
+std::atomic<bool> g_one_query_attention{false};
+
+//! Most tokens attended together (their queries share the loads of the blocks
+//! their sequences share).
+constexpr int64_t kMaxGroupTokens = kMaxGroupQueries;
+
+//! The AVX-512 path: consecutive tokens whose sequences start with the same
+//! block (a prompt's tokens, a request's beams) are attended together, their
+//! query heads of one KV head at a time (attention_group.h).
+template <typename T>
+void AttendGrouped(const KvCache& cache, int layer, const AttentionShape& shape, const float* q, const int32_t* seq,
+                   const int32_t* pos, int64_t n_tokens, size_t score_len, float* out, ThreadPool* pool) {
+  const int hd = shape.head_dim;
+  const int group = shape.n_head / shape.n_kv_head;
+  const size_t q_stride = static_cast<size_t>(shape.n_head) * hd;
+  std::vector<int64_t> starts = {0};
+  for (int64_t t = 1; t <= n_tokens; ++t) {
+    if (t == n_tokens || t - starts.back() >= kMaxGroupTokens ||
+        cache.blocks(seq[t])[0] != cache.blocks(seq[starts.back()])[0]) {
+      starts.push_back(t);
+    }
+  }
+  const int64_t n_groups = static_cast<int64_t>(starts.size()) - 1;
+
+  auto work = [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores, qs;
+    thread_local std::vector<BlockPtr> kptr, vptr;
+    const size_t max_blocks = score_len / 16;
+    if (scores.size() < kMaxGroupQueries * score_len) scores.resize(kMaxGroupQueries * score_len);
+    if (qs.size() < static_cast<size_t>(kMaxGroupQueries) * hd) qs.resize(static_cast<size_t>(kMaxGroupQueries) * hd);
+    if (kptr.size() < kMaxGroupTokens * max_blocks) {
+      kptr.resize(kMaxGroupTokens * max_blocks);
+      vptr.resize(kMaxGroupTokens * max_blocks);
+    }
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t gi = item / shape.n_kv_head;
+      const int g = static_cast<int>(item % shape.n_kv_head);
+      const int64_t t0 = starts[gi], t1 = starts[gi + 1];
+      // The block pointers of each token's sequence (kv head g).
+      for (int64_t t = t0; t < t1; ++t) {
+        const std::vector<int32_t>& table = cache.blocks(seq[t]);
+        const int n_blocks = (pos[t] + 16) / 16;
+        BlockPtr* kp = kptr.data() + (t - t0) * max_blocks;
+        BlockPtr* vp = vptr.data() + (t - t0) * max_blocks;
+        for (int j = 0; j < n_blocks; ++j) {
+          kp[j] = static_cast<BlockPtr>(cache.keys(table[j], layer, g));
+          vp[j] = static_cast<BlockPtr>(cache.values(table[j], layer, g));
+        }
+      }
+      // Queries (token, head) in chunks of kMaxGroupQueries.
+      GroupQuery gq[kMaxGroupQueries];
+      int nq = 0;
+      auto flush = [&] {
+        if (nq == 0) return;
+        int shared = 1 << 30;
+        for (int i = 0; i < nq; ++i) shared = std::min(shared, (gq[i].n + 15) / 16);
+        for (int j = 0; j < shared; ++j) {
+          bool same = true;
+          for (int i = 1; i < nq && same; ++i) same = gq[i].k[j] == gq[0].k[j];
+          if (!same) {
+            shared = j;
+            break;
+          }
+        }
+        AttendGroup512<T>(gq, nq, shared, hd, ExpNormalise512);
+        nq = 0;
+      };
+      for (int64_t t = t0; t < t1; ++t) {
+        for (int h = g * group; h < (g + 1) * group; ++h) {
+          const float* qh = q + t * q_stride + static_cast<size_t>(h) * hd;
+          float* qsc = qs.data() + static_cast<size_t>(nq) * hd;
+          for (int d = 0; d < hd; ++d) qsc[d] = qh[d] * shape.scale;
+          GroupQuery& x = gq[nq];
+          x.q = qsc;
+          x.k = kptr.data() + (t - t0) * max_blocks;
+          x.v = vptr.data() + (t - t0) * max_blocks;
+          x.n = pos[t] + 1;
+          x.scores = scores.data() + static_cast<size_t>(nq) * score_len;
+          x.out = out + t * q_stride + static_cast<size_t>(h) * hd;
+          if (++nq == kMaxGroupQueries) flush();
+        }
+      }
+      flush();
+    }
+  };
+  const int64_t items = n_groups * shape.n_kv_head;
+  if (pool == nullptr || items == 1) {
+    work(0, items);
+  } else {
+    pool->ParallelFor(items, work, 1);
+  }
+}
+
+}  // namespace
+
+void SetOneQueryAttentionForTesting(bool one_query) { g_one_query_attention.store(one_query); }
+
 void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, const float* q,
                  const int32_t* seq, const int32_t* pos, int64_t n_tokens, int32_t max_pos, float* out,
                  ThreadPool* pool) {
@@ -403,6 +505,15 @@ void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, c
   const size_t q_stride = static_cast<size_t>(shape.n_head) * hd;
   const AttnKernels& kern = AttnKernelsFor(cache.config().type, hd, bs);
   const size_t score_len = (static_cast<size_t>(max_pos) / bs + 1) * bs;
+  const bool grouped = !g_one_query_attention.load(std::memory_order_relaxed);
+  if (&kern == &kAvx512<uint16_t> && grouped) {
+    AttendGrouped<uint16_t>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool);
+    return;
+  }
+  if (&kern == &kAvx512<float> && grouped) {
+    AttendGrouped<float>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool);
+    return;
+  }
 
   auto work = [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> scores, qs;

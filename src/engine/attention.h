@@ -30,12 +30,17 @@ struct AttentionShape {
 void StoreKv(const KvCache& cache, int layer, int seq, int pos, const float* k, const float* v);
 
 //! out[t] (n_head * head_dim floats) = attention of q[t] for every token t.
-//! `max_pos` bounds every pos[t] (scratch sizing).
+//! `max_pos` bounds every pos[t] (scratch sizing). On AVX-512, consecutive
+//! tokens whose sequences share their first block are attended together
+//! (attention_group.h), with the same results as one query at a time.
 void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, const float* q,
                  const int32_t* seq, const int32_t* pos, int64_t n_tokens, int32_t max_pos, float* out,
                  ThreadPool* pool);
 
 //! Which SIMD path AttendBatch uses ("avx512", "avx2" or "generic").
 const char* AttentionPath();
+
+//! Tests: true makes AttendBatch attend one query at a time on every path.
+void SetOneQueryAttentionForTesting(bool one_query);
 
 }  // namespace capsfusion::engine
