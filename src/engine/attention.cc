@@ -407,9 +407,12 @@ constexpr int64_t kMaxGroupTokens = kMaxGroupQueries;
 
 //! The AVX-512 path: consecutive tokens whose sequences start with the same
 //! block (a prompt's tokens, a request's beams) are attended together, their
-//! query heads of one KV head at a time (attention_group.h).
+//! query heads of one KV head at a time (attention_group.h). Returns false,
+//! doing nothing, when no two queries would share a block (one query per KV
+//! head and no such tokens: single-sequence decoding), where the one-query
+//! kernels are as fast without the grouping's bookkeeping.
 template <typename T>
-void AttendGrouped(const KvCache& cache, int layer, const AttentionShape& shape, const float* q, const int32_t* seq,
+bool AttendGrouped(const KvCache& cache, int layer, const AttentionShape& shape, const float* q, const int32_t* seq,
                    const int32_t* pos, int64_t n_tokens, size_t score_len, float* out, ThreadPool* pool) {
   const int hd = shape.head_dim;
   const int group = shape.n_head / shape.n_kv_head;
@@ -422,6 +425,7 @@ void AttendGrouped(const KvCache& cache, int layer, const AttentionShape& shape,
     }
   }
   const int64_t n_groups = static_cast<int64_t>(starts.size()) - 1;
+  if (n_groups == n_tokens && group == 1) return false;
 
   auto work = [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> scores, qs;
@@ -490,6 +494,7 @@ void AttendGrouped(const KvCache& cache, int layer, const AttentionShape& shape,
   } else {
     pool->ParallelFor(items, work, 1);
   }
+  return true;
 }
 
 }  // namespace
@@ -506,12 +511,12 @@ void AttendBatch(const KvCache& cache, int layer, const AttentionShape& shape, c
   const AttnKernels& kern = AttnKernelsFor(cache.config().type, hd, bs);
   const size_t score_len = (static_cast<size_t>(max_pos) / bs + 1) * bs;
   const bool grouped = !g_one_query_attention.load(std::memory_order_relaxed);
-  if (&kern == &kAvx512<uint16_t> && grouped) {
-    AttendGrouped<uint16_t>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool);
+  if (&kern == &kAvx512<uint16_t> && grouped &&
+      AttendGrouped<uint16_t>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool)) {
     return;
   }
-  if (&kern == &kAvx512<float> && grouped) {
-    AttendGrouped<float>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool);
+  if (&kern == &kAvx512<float> && grouped &&
+      AttendGrouped<float>(cache, layer, shape, q, seq, pos, n_tokens, score_len, out, pool)) {
     return;
   }
 
