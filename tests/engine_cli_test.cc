@@ -28,7 +28,8 @@ TEST(EngineCliTest, GenerateWritesOneJsonObjectPerPrompt) {
   testing::WriteFile(dir.File("p.jsonl"), "\"a photo of a dog\"\n{\"prompt\": \"two cats\\non a sofa\"}\n");
   std::string out;
   const std::string cmd = Cli() + " generate --model " + model + " --prompt 'New image' --prompts-file " +
-                          dir.File("p.jsonl") + " --max-new-tokens 6 --num-beams 2 --json --threads 2";
+                          dir.File("p.jsonl") + " --max-new-tokens 6 --num-beams 2 --num-return-sequences 2 --json" +
+                          " --threads 2";
   ASSERT_EQ(testing::RunCommand(cmd, &out), 0) << out;
   std::istringstream lines(out);
   std::string line;
@@ -39,6 +40,12 @@ TEST(EngineCliTest, GenerateWritesOneJsonObjectPerPrompt) {
     EXPECT_EQ(j["index"], n);
     EXPECT_LE(j["new_tokens"].get<int>(), 6);
     EXPECT_TRUE(j["finish_reason"] == "stop" || j["finish_reason"] == "length");
+    // The second beam, when it finished too.
+    if (j.contains("alternatives")) {
+      ASSERT_EQ(j["alternatives"].size(), 1u);
+      EXPECT_LE(j["alternatives"][0]["logprob"].get<double>(), 0.0);
+      EXPECT_TRUE(j["alternatives"][0]["text"].is_string());
+    }
     ++n;
   }
   EXPECT_EQ(n, 3);

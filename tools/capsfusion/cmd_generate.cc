@@ -20,6 +20,7 @@ struct GenerateArgs {
   std::string prompts_file;
   int max_new_tokens = 80;
   int num_beams = 1;
+  int num_return_sequences = 1;
   float length_penalty = 1.0f;
   std::string early_stopping = "false";
   float temperature = 0.0f;
@@ -106,6 +107,7 @@ int RunGenerate(const GenerateArgs& a) {
   GenerateOptions o;
   o.max_new_tokens = a.max_new_tokens;
   o.num_beams = a.num_beams;
+  o.num_return_sequences = a.num_return_sequences;
   o.length_penalty = a.length_penalty;
   o.early_stopping = a.early_stopping == "true";
   o.early_stopping_never = a.early_stopping == "never";
@@ -136,10 +138,24 @@ int RunGenerate(const GenerateArgs& a) {
                           {"prompt_tokens", g.prompt_tokens},
                           {"new_tokens", g.tokens.size()},
                           {"logprob", g.logprob}};
+      if (!g.alternatives.empty()) {
+        nlohmann::json alts = nlohmann::json::array();
+        for (const Generation& alt : g.alternatives) {
+          alts.push_back({{"text", alt.text},
+                          {"finish_reason", alt.finish_reason},
+                          {"new_tokens", alt.tokens.size()},
+                          {"logprob", alt.logprob}});
+        }
+        j["alternatives"] = std::move(alts);
+      }
       std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
-      if (out->size() > 1) std::printf("### %zu (%s)\n", i, g.finish_reason.c_str());
+      if (out->size() > 1 || !g.alternatives.empty()) std::printf("### %zu (%s)\n", i, g.finish_reason.c_str());
       std::printf("%s\n", g.text.c_str());
+      for (size_t k = 0; k < g.alternatives.size(); ++k) {
+        std::printf("### %zu.%zu (%s)\n%s\n", i, k + 1, g.alternatives[k].finish_reason.c_str(),
+                    g.alternatives[k].text.c_str());
+      }
     }
   }
   std::fprintf(stderr, "generate: %zu prompts, %zu prompt tokens, %zu new tokens in %.3f s (%.1f new tokens/s)\n",
@@ -162,6 +178,9 @@ void AddGenerateCommand(CLI::App& app, Runner* run) {
                   "Prompts, one per line (\\n for a newline), or .jsonl with strings or {\"prompt\": ...}");
   sub->add_option("--max-new-tokens", a->max_new_tokens, "Tokens to generate at most")->capture_default_str();
   sub->add_option("--num-beams", a->num_beams, "Beam search width (1: no beam search)")->capture_default_str();
+  sub->add_option("--num-return-sequences", a->num_return_sequences,
+                  "Beam search: hypotheses printed per prompt, best first (at most --num-beams)")
+      ->capture_default_str();
   sub->add_option("--length-penalty", a->length_penalty, "Beam score = logprob / length^length_penalty")
       ->capture_default_str();
   sub->add_option("--early-stopping", a->early_stopping, "Beam search stopping rule: true, false or never")
