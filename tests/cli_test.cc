@@ -205,6 +205,12 @@ TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
   EXPECT_EQ(decoding("b.jsonl")["num_return_sequences"], 1);
   ASSERT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --no-qc", &out), 0) << out;
   EXPECT_EQ(decoding("c.jsonl")["num_return_sequences"], 1);
+  // Sampling decodes one sequence per row (and per retry) unless told otherwise.
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("d.jsonl") + " --temperature 0.7 --seed 3", &out), 0) << out;
+  EXPECT_EQ(decoding("d.jsonl")["num_beams"], 1);
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir.File("d.jsonl") + ".summary.json"))["provenance"]["retry_decoding"]["num_beams"],
+            1);
+  EXPECT_EQ(RunCommand(base + " -o " + dir.File("e.jsonl") + " --temperature 0.7 --num-beams 2", &out), 1) << out;
 }
 
 }  // namespace

@@ -74,6 +74,7 @@ struct FuseArgs {
   int qc_retries = 1;
   int qc_alternatives = -1;  // -1: every other beam
   bool num_beams_given = false;  // --num-beams on the command line (else the model's tuned width, if any)
+  bool retry_num_beams_given = false;
   QcFlags qc;
   // resume, sharding
   uint64_t chunk_rows = 10000;
@@ -148,9 +149,16 @@ int RunFuse(const FuseArgs& a) {
     if (!made.ok()) return Fail(cmd, made.status());
     backend = std::move(*made);
     // The beam width the model was tuned for, unless --num-beams says otherwise.
-    if (!a.num_beams_given && backend->info().recommended_num_beams > 0) {
-      gen.num_beams = backend->info().recommended_num_beams;
+    // Sampling (--temperature > 0) decodes one sequence per row unless told
+    // otherwise (beam search does not sample).
+    if (!a.num_beams_given) {
+      if (gen.temperature > 0) {
+        gen.num_beams = 1;
+      } else if (backend->info().recommended_num_beams > 0) {
+        gen.num_beams = backend->info().recommended_num_beams;
+      }
     }
+    if (!a.retry_num_beams_given && retry.temperature > 0) retry.num_beams = 1;
     // QC may replace a failing caption by the next best beam that passes: ask
     // beam search for those hypotheses too.
     if (!a.no_qc) {
@@ -388,7 +396,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--template", args->template_path, "Prompt template file with {raw} and {synthetic} (default: the model's, else the paper's)")->group(g);
   sub->add_option("--max-prompt-tokens", args->max_prompt_tokens, "Prompt token budget; the raw caption's tail is cut to fit")->capture_default_str()->group(g);
   sub->add_option("--max-new-tokens", args->gen.max_new_tokens, "Most tokens generated per caption")->capture_default_str()->group(g);
-  sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling; default: the model's tuned width if its file gives one, else 3)")->capture_default_str()->group(g);
+  sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling; default: 1 when sampling, else the model's tuned width if its file gives one, else 3)")->capture_default_str()->group(g);
   sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty")->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
   sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
@@ -426,6 +434,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->retry.seed = args->gen.seed;
     args->retry.stop = args->gen.stop;
     args->num_beams_given = sub->get_option("--num-beams")->count() > 0;
+    args->retry_num_beams_given = sub->get_option("--retry-num-beams")->count() > 0;
     *run = [args] { return RunFuse(*args); };
   });
 }
