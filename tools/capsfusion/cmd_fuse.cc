@@ -412,7 +412,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_flag("--qc", args->qc_baselines, "Check baseline captions too (model captions are checked unless --no-qc)")->group(q);
   sub->add_option("--qc-policy", args->qc_policy, "reason=action,... on top of the default (retry empty, prompt_leak, repetition, concatenation; keep the rest). Actions: keep, retry, synthetic, raw, drop")->group(q);
   sub->add_option("--qc-retries", args->qc_retries, "Times a row whose action is retry is fused again")->capture_default_str()->group(q);
-  sub->add_option("--qc-alternatives", args->qc_alternatives, "A caption that fails a check is replaced by the best of this many next beam hypotheses that passes them all, before any retry (default: all num_beams - 1; 0: off)")->group(q);
+  sub->add_option("--qc-alternatives", args->qc_alternatives, "A caption that fails a check is replaced by the best of this many next beam hypotheses that passes them all, before any retry (default: all num_beams - 1; 0: off)")->check(CLI::Range(0, 64))->group(q);
   sub->add_option("--retry-num-beams", args->retry.num_beams, "Beam width of retries")->capture_default_str()->group(q);
   sub->add_option("--retry-repetition-penalty", args->retry.repetition_penalty, "Repetition penalty of retries (generated tokens only)")->capture_default_str()->group(q);
   sub->add_option("--retry-no-repeat-ngram-size", args->retry.no_repeat_ngram_size, "No-repeat n-gram size of retries (generated tokens only)")->capture_default_str()->group(q);
