@@ -181,6 +181,28 @@ TEST_F(ServeApiTest, FusionRequestsGetTheFusionPrompt) {
   json e = Post(c, "/v1/completions",
                 {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3}});
   EXPECT_EQ(e["choices"][0]["text"], Engine(*prompt, o));
+  ASSERT_EQ(e["choices"].size(), 1u);
+  // n choices: the n best beams, best first, in both APIs; usage counts them all.
+  o.num_return_sequences = 3;
+  auto beams = reference_->Generate({*prompt}, o);
+  ASSERT_TRUE(beams.ok());
+  ASSERT_EQ((*beams)[0].alternatives.size(), 2u);
+  json n3 = Post(c, "/v1/completions",
+                 {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3}, {"n", 3}});
+  ASSERT_EQ(n3["choices"].size(), 3u);
+  EXPECT_EQ(n3["choices"][0]["text"], Engine(*prompt, o));
+  size_t tokens = (*beams)[0].tokens.size();
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(n3["choices"][i]["index"], i);
+    EXPECT_EQ(n3["choices"][i]["text"], testing::JsonText((*beams)[0].alternatives[i - 1].text));
+    EXPECT_EQ(n3["choices"][i]["finish_reason"], (*beams)[0].alternatives[i - 1].finish_reason);
+    tokens += (*beams)[0].alternatives[i - 1].tokens.size();
+  }
+  EXPECT_EQ(n3["usage"]["completion_tokens"], tokens);
+  json chat = Post(c, "/v1/chat/completions",
+                   {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3}, {"n", 2}});
+  ASSERT_EQ(chat["choices"].size(), 2u);
+  EXPECT_EQ(chat["choices"][1]["message"]["content"], n3["choices"][1]["text"]);
 }
 
 TEST_F(ServeApiTest, SeededSamplingIsReproducible) {

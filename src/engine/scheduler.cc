@@ -69,6 +69,7 @@ struct Scheduler::Slot {
   int32_t eos = -1;  // the end-of-sequence token of this request (-1: none)
   std::string sent;  // text given to the callback so far
   bool counted_live = false;  // counted in live_count_ (engine thread only)
+  std::vector<StreamEvent::Alternative> alternatives;  // beam search's next best beams
 
   int generated() const { return static_cast<int>(history.size()) - n_prompt; }
 };
@@ -187,6 +188,7 @@ void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status)
     const size_t at = FindStop(ev.text, s.o.stop);
     if (at != std::string::npos) ev.text.resize(at);
     if (ev.text.compare(0, s.sent.size(), s.sent) == 0) ev.delta = ev.text.substr(s.sent.size());
+    ev.alternatives = std::move(s.alternatives);
     ++finished_;
   } else {
     ev.text = s.sent;
@@ -239,6 +241,9 @@ void Scheduler::RunBeam(const std::shared_ptr<Slot>& slot) {
     prompt_tokens_ += st.prompt_tokens_computed;
     generated_tokens_ += st.generated_tokens;
     slot->history.insert(slot->history.end(), g.tokens.begin(), g.tokens.end());
+    for (const TokenGeneration& a : g.alternatives) {
+      slot->alternatives.push_back({a.text, a.stopped ? "stop" : "length", a.tokens.size()});
+    }
     Finish(*slot, g.stopped ? "stop" : "length");
   }
   live_count_ = 0;

@@ -57,6 +57,14 @@ struct StreamEvent {
   size_t prompt_tokens = 0;
   size_t completion_tokens = 0;  //!< tokens generated so far (a final EOS not counted)
   Status status;                //!< when finish_reason is "error"
+  //! When done, beam search with num_return_sequences > 1: the next best
+  //! beams, best first.
+  struct Alternative {
+    std::string text;
+    std::string finish_reason;  //!< "stop" or "length"
+    size_t completion_tokens = 0;
+  };
+  std::vector<Alternative> alternatives;
 };
 
 //! Called on the worker thread; must return quickly (queue the event).

@@ -137,7 +137,7 @@ std::optional<ApiError> Unsupported(const json& body) {
     if (it->is_boolean() && !it->get<bool>()) continue;
     return Bad(name, std::string("'") + name + "' is not supported", "unsupported_parameter");
   }
-  for (const char* name : {"n", "best_of"}) {
+  for (const char* name : {"best_of"}) {
     auto it = body.find(name);
     if (it == body.end() || it->is_null()) continue;
     if (!it->is_number_integer() && !it->is_number_unsigned()) return WrongType(name, "an integer", *it);
@@ -318,6 +318,14 @@ std::optional<ApiError> ParseApiRequest(std::string_view body, bool chat, const 
     if (r.stream) return Bad("num_beams", "beam search (num_beams > 1) cannot stream", "unsupported_parameter");
     g.temperature = 0;  // beam search is deterministic
   }
+  // n choices are the n best beams of one beam search.
+  given = false;
+  if (auto e = GetInt(j, "n", 1, 16, &iv, &given)) return e;
+  if (given && iv > g.num_beams) {
+    return Bad("n", "'n': " + std::to_string(iv) + " needs beam search with num_beams >= n (each choice is one beam)",
+               "unsupported_parameter");
+  }
+  if (given) g.num_return_sequences = static_cast<int>(iv);
 
   if (auto it = j.find("stop"); it != j.end() && !it->is_null()) {
     if (it->is_string()) {

@@ -10,10 +10,13 @@ using nlohmann::ordered_json;
 
 std::string Dump(const ordered_json& j) { return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace); }
 
+//! Completion tokens count every choice, as OpenAI counts them.
 ordered_json Usage(const engine::StreamEvent& e) {
+  size_t completion = e.completion_tokens;
+  for (const auto& a : e.alternatives) completion += a.completion_tokens;
   return {{"prompt_tokens", e.prompt_tokens},
-          {"completion_tokens", e.completion_tokens},
-          {"total_tokens", e.prompt_tokens + e.completion_tokens}};
+          {"completion_tokens", completion},
+          {"total_tokens", e.prompt_tokens + completion}};
 }
 
 ordered_json Head(const ResponseHead& h, bool chunk) {
@@ -27,17 +30,22 @@ ordered_json Reason(const std::string& r) { return r.empty() ? ordered_json() : 
 
 std::string FinalResponseJson(const ResponseHead& head, const engine::StreamEvent& done) {
   ordered_json j = Head(head, false);
-  ordered_json choice;
-  choice["index"] = 0;
-  if (head.chat) {
-    choice["message"] = {{"role", "assistant"}, {"content", done.text}};
-    choice["logprobs"] = nullptr;
-  } else {
-    choice["text"] = done.text;
-    choice["logprobs"] = nullptr;
+  auto choice = [&](size_t index, const std::string& text, const std::string& finish_reason) {
+    ordered_json c;
+    c["index"] = index;
+    if (head.chat) {
+      c["message"] = {{"role", "assistant"}, {"content", text}};
+    } else {
+      c["text"] = text;
+    }
+    c["logprobs"] = nullptr;
+    c["finish_reason"] = finish_reason;
+    return c;
+  };
+  j["choices"] = ordered_json::array({choice(0, done.text, done.finish_reason)});
+  for (size_t i = 0; i < done.alternatives.size(); ++i) {
+    j["choices"].push_back(choice(i + 1, done.alternatives[i].text, done.alternatives[i].finish_reason));
   }
-  choice["finish_reason"] = done.finish_reason;
-  j["choices"] = ordered_json::array({choice});
   j["usage"] = Usage(done);
   return Dump(j);
 }
