@@ -18,6 +18,7 @@
 #include "engine/attention_group.h"
 #include "engine/cpu_features.h"
 #include "engine/kernels.h"
+#include "engine/kv_elements.h"
 #include "gguf/tensor_types.h"
 #include "engine/thread_pool.h"
 #include "engine/vec_exp.h"
@@ -42,13 +43,8 @@ struct AttnKernels {
   void (*accumulate)(const float* p, const BlockPtr* v, int n, int hd, int bs, float scale, float* out);
 };
 
-// Element loads: F32 as is, F16 (uint16_t) converted.
-inline float Load1(const float* p) { return *p; }
-inline float Load1(const uint16_t* p) { return gguf::Fp16ToFp32(*p); }
-__attribute__((target("avx512f"))) inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
-__attribute__((target("avx512f"))) inline __m512 Load16(const uint16_t* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
+// Element loads: F32 as is, F16 (uint16_t) converted (LoadKv1 and LoadKv16 in
+// kv_elements.h; the AVX2 width here).
 __attribute__((target("avx2,fma,f16c"))) inline __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
 __attribute__((target("avx2,fma,f16c"))) inline __m256 Load8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -66,7 +62,7 @@ void ScoresGeneric(const float* q, const BlockPtr* kt, int nb, int hd, int bs, f
     for (int d = 0; d < hd; ++d) {
       const float qd = q[d];
       const T* row = As<T>(kt[j]) + static_cast<size_t>(d) * bs;
-      for (int r = 0; r < bs; ++r) sj[r] += qd * Load1(row + r);
+      for (int r = 0; r < bs; ++r) sj[r] += qd * LoadKv1(row + r);
     }
   }
 }
@@ -88,7 +84,7 @@ void AccumulateGeneric(const float* p, const BlockPtr* v, int n, int hd, int bs,
   for (int r = 0; r < n; ++r) {
     const float pr = p[r];
     const T* row = As<T>(v[r / bs]) + static_cast<size_t>(r % bs) * hd;
-    for (int d = 0; d < hd; ++d) out[d] += pr * Load1(row + d);
+    for (int d = 0; d < hd; ++d) out[d] += pr * LoadKv1(row + d);
   }
   for (int d = 0; d < hd; ++d) out[d] *= scale;
 }
@@ -108,15 +104,15 @@ __attribute__((target("avx512f"))) void Scores512(const float* q, const BlockPtr
     int d = 0;
     for (; d + 2 <= hd; d += 2) {
       const __m512 q0 = _mm512_set1_ps(q[d]), q1 = _mm512_set1_ps(q[d + 1]);
-      a0 = _mm512_fmadd_ps(q0, Load16(k0 + d * 16), a0);
-      b0 = _mm512_fmadd_ps(q0, Load16(k1 + d * 16), b0);
-      a1 = _mm512_fmadd_ps(q1, Load16(k0 + d * 16 + 16), a1);
-      b1 = _mm512_fmadd_ps(q1, Load16(k1 + d * 16 + 16), b1);
+      a0 = _mm512_fmadd_ps(q0, LoadKv16(k0 + d * 16), a0);
+      b0 = _mm512_fmadd_ps(q0, LoadKv16(k1 + d * 16), b0);
+      a1 = _mm512_fmadd_ps(q1, LoadKv16(k0 + d * 16 + 16), a1);
+      b1 = _mm512_fmadd_ps(q1, LoadKv16(k1 + d * 16 + 16), b1);
     }
     for (; d < hd; ++d) {
       const __m512 q0 = _mm512_set1_ps(q[d]);
-      a0 = _mm512_fmadd_ps(q0, Load16(k0 + d * 16), a0);
-      b0 = _mm512_fmadd_ps(q0, Load16(k1 + d * 16), b0);
+      a0 = _mm512_fmadd_ps(q0, LoadKv16(k0 + d * 16), a0);
+      b0 = _mm512_fmadd_ps(q0, LoadKv16(k1 + d * 16), b0);
     }
     _mm512_storeu_ps(s + j * 16, _mm512_add_ps(a0, a1));
     _mm512_storeu_ps(s + j * 16 + 16, _mm512_add_ps(b0, b1));
@@ -127,12 +123,12 @@ __attribute__((target("avx512f"))) void Scores512(const float* q, const BlockPtr
            a3 = _mm512_setzero_ps();
     int d = 0;
     for (; d + 4 <= hd; d += 4) {
-      a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k0 + d * 16), a0);
-      a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), Load16(k0 + d * 16 + 16), a1);
-      a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), Load16(k0 + d * 16 + 32), a2);
-      a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), Load16(k0 + d * 16 + 48), a3);
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k0 + d * 16), a0);
+      a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), LoadKv16(k0 + d * 16 + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), LoadKv16(k0 + d * 16 + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), LoadKv16(k0 + d * 16 + 48), a3);
     }
-    for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k0 + d * 16), a0);
+    for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k0 + d * 16), a0);
     _mm512_storeu_ps(s + j * 16, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
   }
 }
@@ -196,13 +192,13 @@ __attribute__((target("avx512f"))) void AccumulateSlice512(const float* p, const
       for (int u = 0; u < U; ++u) {
         const __m512 pr = _mm512_set1_ps(pj[r + u]);
         const T* row = vb + static_cast<size_t>(r + u) * hd;
-        for (int w = 0; w < W; ++w) acc[u][w] = _mm512_fmadd_ps(pr, Load16(row + 16 * w), acc[u][w]);
+        for (int w = 0; w < W; ++w) acc[u][w] = _mm512_fmadd_ps(pr, LoadKv16(row + 16 * w), acc[u][w]);
       }
     }
     for (; r < rows; ++r) {
       const __m512 pr = _mm512_set1_ps(pj[r]);
       const T* row = vb + static_cast<size_t>(r) * hd;
-      for (int w = 0; w < W; ++w) acc[0][w] = _mm512_fmadd_ps(pr, Load16(row + 16 * w), acc[0][w]);
+      for (int w = 0; w < W; ++w) acc[0][w] = _mm512_fmadd_ps(pr, LoadKv16(row + 16 * w), acc[0][w]);
     }
   }
   const __m512 sc = _mm512_set1_ps(scale);

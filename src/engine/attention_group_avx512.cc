@@ -9,23 +9,14 @@
 
 #include <algorithm>
 
+#include "engine/kv_elements.h"
+
 namespace capsfusion::engine {
 namespace {
 
 #define CF_GROUP_TARGET __attribute__((target("avx512f")))
 
 constexpr int kBlock = 16;
-
-template <typename T>
-CF_GROUP_TARGET inline __m512 Load16(const T* p);
-template <>
-CF_GROUP_TARGET inline __m512 Load16(const float* p) {
-  return _mm512_loadu_ps(p);
-}
-template <>
-CF_GROUP_TARGET inline __m512 Load16(const uint16_t* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
 
 template <typename T>
 inline const T* As(const uint8_t* p) {
@@ -38,10 +29,10 @@ CF_GROUP_TARGET void ScoreBlock2(const float* q, const T* k, int hd, float* s) {
   __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
   int d = 0;
   for (; d + 2 <= hd; d += 2) {
-    a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k + d * kBlock), a0);
-    a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), Load16(k + d * kBlock + kBlock), a1);
+    a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k + d * kBlock), a0);
+    a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), LoadKv16(k + d * kBlock + kBlock), a1);
   }
-  for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k + d * kBlock), a0);
+  for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k + d * kBlock), a0);
   _mm512_storeu_ps(s, _mm512_add_ps(a0, a1));
 }
 
@@ -52,12 +43,12 @@ CF_GROUP_TARGET void ScoreBlock4(const float* q, const T* k, int hd, float* s) {
   __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
   int d = 0;
   for (; d + 4 <= hd; d += 4) {
-    a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k + d * kBlock), a0);
-    a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), Load16(k + d * kBlock + kBlock), a1);
-    a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), Load16(k + d * kBlock + 2 * kBlock), a2);
-    a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), Load16(k + d * kBlock + 3 * kBlock), a3);
+    a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k + d * kBlock), a0);
+    a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), LoadKv16(k + d * kBlock + kBlock), a1);
+    a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 2]), LoadKv16(k + d * kBlock + 2 * kBlock), a2);
+    a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 3]), LoadKv16(k + d * kBlock + 3 * kBlock), a3);
   }
-  for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), Load16(k + d * kBlock), a0);
+  for (; d < hd; ++d) a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), LoadKv16(k + d * kBlock), a0);
   _mm512_storeu_ps(s, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
@@ -69,7 +60,7 @@ CF_GROUP_TARGET void ScoreBlock2Joint(const GroupQuery* qs, const T* k, int j, i
   for (int i = 0; i < NQ; ++i) a0[i] = a1[i] = _mm512_setzero_ps();
   int d = 0;
   for (; d + 2 <= hd; d += 2) {
-    const __m512 k0 = Load16(k + d * kBlock), k1 = Load16(k + d * kBlock + kBlock);
+    const __m512 k0 = LoadKv16(k + d * kBlock), k1 = LoadKv16(k + d * kBlock + kBlock);
 #pragma GCC unroll 6
     for (int i = 0; i < NQ; ++i) {
       a0[i] = _mm512_fmadd_ps(_mm512_set1_ps(qs[i].q[d]), k0, a0[i]);
@@ -77,7 +68,7 @@ CF_GROUP_TARGET void ScoreBlock2Joint(const GroupQuery* qs, const T* k, int j, i
     }
   }
   for (; d < hd; ++d) {
-    const __m512 k0 = Load16(k + d * kBlock);
+    const __m512 k0 = LoadKv16(k + d * kBlock);
 #pragma GCC unroll 6
     for (int i = 0; i < NQ; ++i) a0[i] = _mm512_fmadd_ps(_mm512_set1_ps(qs[i].q[d]), k0, a0[i]);
   }
@@ -99,7 +90,7 @@ CF_GROUP_TARGET void AccumulateJoint(const GroupQuery* qs, int jf, int hd, int d
     for (int r = 0; r < kBlock; r += 4) {
 #pragma GCC unroll 4
       for (int u = 0; u < 4; ++u) {
-        const __m512 v = Load16(vb + static_cast<size_t>(r + u) * hd);
+        const __m512 v = LoadKv16(vb + static_cast<size_t>(r + u) * hd);
 #pragma GCC unroll 6
         for (int i = 0; i < NQ; ++i) {
           a[i][u] = _mm512_fmadd_ps(_mm512_set1_ps(qs[i].scores[j * kBlock + r + u]), v, a[i][u]);
@@ -123,11 +114,11 @@ CF_GROUP_TARGET void AccumulateRest(const GroupQuery& q, int j0, int hd, int d0,
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
       for (int u = 0; u < 4; ++u) {
-        acc[u] = _mm512_fmadd_ps(_mm512_set1_ps(p[r + u]), Load16(vb + static_cast<size_t>(r + u) * hd), acc[u]);
+        acc[u] = _mm512_fmadd_ps(_mm512_set1_ps(p[r + u]), LoadKv16(vb + static_cast<size_t>(r + u) * hd), acc[u]);
       }
     }
     for (; r < rows; ++r) {
-      acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(p[r]), Load16(vb + static_cast<size_t>(r) * hd), acc[0]);
+      acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(p[r]), LoadKv16(vb + static_cast<size_t>(r) * hd), acc[0]);
     }
   }
 }

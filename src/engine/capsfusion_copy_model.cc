@@ -10,7 +10,6 @@
 #include "engine/kernels.h"
 #include "engine/thread_pool.h"
 #include "engine/vec_exp.h"
-#include "gguf/tensor_types.h"
 
 namespace capsfusion::engine {
 
@@ -19,17 +18,6 @@ namespace {
 template <typename T>
 void Grow(std::vector<T>* v, size_t n) {
   if (v->size() < n) v->resize(n);
-}
-
-//! The copy flags and id of position `pos` of `seq`, read back from the cache.
-void ReadCopyValues(const KvCache& cache, int layer, int seq, int pos, float* out) {
-  const int bs = cache.block_size();
-  const void* row = cache.values(cache.blocks(seq)[pos / bs], layer, 0);
-  const size_t at = static_cast<size_t>(pos % bs) * cache.config().head_dim;
-  for (int d = 0; d < kCopyValues; ++d) {
-    out[d] = cache.config().type == KvType::kF16 ? gguf::Fp16ToFp32(static_cast<const uint16_t*>(row)[at + d])
-                                                 : static_cast<const float*>(row)[at + d];
-  }
 }
 
 }  // namespace

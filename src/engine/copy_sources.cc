@@ -10,18 +10,14 @@
 #include <algorithm>
 
 #include "engine/cpu_features.h"
-#include "gguf/tensor_types.h"
+#include "engine/kv_elements.h"
 
 namespace capsfusion::engine {
 namespace {
 
-float Load(const void* base, size_t index, bool f16) {
-  return f16 ? gguf::Fp16ToFp32(static_cast<const uint16_t*>(base)[index]) : static_cast<const float*>(base)[index];
-}
-
 //! Element d of the value row of position r of a block (head 0 holds the flags).
 float ValueAt(const KvCache& cache, int32_t block, int layer, int r, int d, bool f16) {
-  return Load(cache.values(block, layer, 0), static_cast<size_t>(r) * cache.config().head_dim + d, f16);
+  return LoadKv1(cache.values(block, layer, 0), static_cast<size_t>(r) * cache.config().head_dim + d, f16);
 }
 
 int32_t TokenId(const KvCache& cache, int32_t block, int layer, int r, bool f16) {
@@ -31,17 +27,6 @@ int32_t TokenId(const KvCache& cache, int32_t block, int layer, int r, bool f16)
 
 //! The key dims of head h that the first C dims cover.
 int HeadDims(int h, int hd, int C) { return std::max(0, std::min(hd, C - h * hd)); }
-
-template <typename T>
-__attribute__((target("avx512f"))) inline __m512 Load16(const T* p);
-template <>
-__attribute__((target("avx512f"))) inline __m512 Load16(const float* p) {
-  return _mm512_loadu_ps(p);
-}
-template <>
-__attribute__((target("avx512f"))) inline __m512 Load16(const uint16_t* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
 
 //! The dots of the 16 positions of one block (block_size 16): lane r is
 //! sum_d q[d] * key_r[d], a multiply then an add per d, in order.
@@ -55,7 +40,7 @@ __attribute__((target("avx512f"))) void BlockDots(const KvCache& cache, int32_t 
     const float* qh = q + h * hd;
     const int dims = HeadDims(h, hd, C);
     for (int d = 0; d < dims; ++d) {
-      acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(qh[d]), Load16(kt + static_cast<size_t>(d) * 16)));
+      acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(qh[d]), LoadKv16(kt + static_cast<size_t>(d) * 16)));
     }
   }
   _mm512_storeu_ps(dots, acc);
@@ -85,6 +70,13 @@ __attribute__((target("avx512f"))) void Collect512(const KvCache& cache, int lay
 
 }  // namespace
 
+void ReadCopyValues(const KvCache& cache, int layer, int seq, int pos, float* out) {
+  const int bs = cache.block_size();
+  const int32_t block = cache.blocks(seq)[pos / bs];
+  const bool f16 = cache.config().type == KvType::kF16;
+  for (int d = 0; d < kCopyValues; ++d) out[d] = ValueAt(cache, block, layer, pos % bs, d, f16);
+}
+
 void CollectCopySourcesGeneric(const KvCache& cache, int layer, int seq, int pos, const float* q, int C,
                                float scale, std::vector<float>* scores, std::vector<int32_t>* ids) {
   const KvCacheConfig& cfg = cache.config();
@@ -100,7 +92,7 @@ void CollectCopySourcesGeneric(const KvCache& cache, int layer, int seq, int pos
       const void* kt = cache.keys(block, layer, h);
       const float* qh = q + h * hd;
       const int dims = HeadDims(h, hd, C);
-      for (int d = 0; d < dims; ++d) dot += qh[d] * Load(kt, static_cast<size_t>(d) * bs + r, f16);
+      for (int d = 0; d < dims; ++d) dot += qh[d] * LoadKv1(kt, static_cast<size_t>(d) * bs + r, f16);
     }
     scores->push_back(dot * scale);
     ids->push_back(TokenId(cache, block, layer, r, f16));

@@ -22,6 +22,9 @@ constexpr int kCopyValues = 4;
 //! The base of the two-part token ids (F16 holds every integer up to 2048 exactly).
 constexpr float kCopyIdBase = 2048.0f;
 
+//! The kCopyValues values (flags and id) of position `pos` of `seq`.
+void ReadCopyValues(const KvCache& cache, int layer, int seq, int pos, float* out);
+
 //! Appends to `scores` and `ids`, in position order, the score and token id of
 //! every source position p <= pos of `seq` (q: C floats, C <= the cache's
 //! kv_dim).
