@@ -13,12 +13,10 @@ packages=(
   libtorch-dev libopenblas0-pthread
   slurm-wlm munge openmpi-bin  # tests/cluster: a private Slurm cluster and mpirun
 )
-# Node.js runs DuckDB, the reference the Parquet tests check against
-# (scripts/setup-test-deps.sh); an image that ships its own node keeps it.
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-
-# node and npm run the browser tests (scripts/setup-test-deps.sh installs
-# chromium and the npm packages); an image that ships its own node keeps it.
+# Node.js and npm run the test references (scripts/setup-test-deps.sh):
+# DuckDB for the Parquet tests, the openai client for the server, and
+# playwright-core with chromium for the browser tests. An image that ships its
+# own node keeps it.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
