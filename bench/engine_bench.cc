@@ -5,7 +5,13 @@
 //   build/bench/engine_bench --model m.gguf       # one GGUF file
 //   options: --threads N (default 2), --runs N (default 3), --only a-F32,b-Q8_0,...,
 //            --kv f16|f32 (KV cache type, default f16), --columns pp,tg,agg,e2e
-//            (measure only these; the others print "-": handy under a profiler)
+//            (measure only these; the others print "-": handy under a profiler),
+//            --models-dir DIR (write the random models there and keep them, to run
+//            another engine, such as llama.cpp's llama-bench, on the same files),
+//            --name NAME (the row name of --model), --reference pp=N,tg=N,agg1=N,agg8=N,agg32=N
+//            and --reference-label TEXT (ratios to these figures instead of the
+//            ones below: bench/llama_cpp_reference.sh passes llama.cpp's figures
+//            measured just before on the same file)
 //
 // Columns (each the best of --runs runs; the machine is shared):
 //   pp128   prompt tokens/s: one 128-token prompt in one forward call
@@ -30,11 +36,13 @@
 // rows only when it is low.
 // Reference figures: llama.cpp b4748 on this machine, 2 threads.
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -355,6 +363,37 @@ std::string Cell(double v, double ref) {
   return buf;
 }
 
+// "pp=14400,tg=1800,agg32=1780" (any subset; absent figures print no ratio).
+bool ParseReference(const std::string& spec, Reference* ref) {
+  size_t start = 0;
+  while (start < spec.size()) {
+    size_t end = spec.find(',', start);
+    if (end == std::string::npos) end = spec.size();
+    const std::string item = spec.substr(start, end - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) return false;
+    const std::string key = item.substr(0, eq);
+    char* stop = nullptr;
+    const double v = std::strtod(item.c_str() + eq + 1, &stop);
+    if (stop == item.c_str() + eq + 1 || *stop != '\0' || !(v >= 0)) return false;
+    if (key == "pp") {
+      ref->pp = v;
+    } else if (key == "tg") {
+      ref->tg = v;
+    } else if (key == "agg1") {
+      ref->agg1 = v;
+    } else if (key == "agg8") {
+      ref->agg8 = v;
+    } else if (key == "agg32") {
+      ref->agg32 = v;
+    } else {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
 // Runs one row in a child process (for its own peak RSS) and prints it.
 void RunRow(const std::string& name, const std::string& path, const Reference& ref, int threads, int runs) {
   std::fflush(stdout);
@@ -378,7 +417,9 @@ void RunRow(const std::string& name, const std::string& path, const Reference& r
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model, only;
+  std::string model, only, models_dir, name = "file", reference_label = "llama.cpp b4748 on this machine (2 threads)";
+  Reference reference;
+  bool reference_given = false;
   int threads = 2, runs = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -402,37 +443,56 @@ int main(int argc, char** argv) {
       g_kv = kv == "f32" ? ce::KvType::kF32 : ce::KvType::kF16;
     } else if (a == "--columns") {
       g_columns = "," + next() + ",";
+    } else if (a == "--models-dir") {
+      models_dir = next();
+    } else if (a == "--name") {
+      name = next();
+    } else if (a == "--reference-label") {
+      reference_label = next();
+    } else if (a == "--reference") {
+      const std::string spec = next();
+      if (!ParseReference(spec, &reference)) {
+        std::fprintf(stderr, "engine_bench: --reference '%s' is not pp=N,tg=N,agg1=N,agg8=N,agg32=N\n", spec.c_str());
+        return 2;
+      }
+      reference_given = true;
     } else {
       std::fprintf(stderr,
                    "usage: engine_bench [--model M.gguf] [--threads N] [--runs N] [--only a-F32,...] [--kv f16|f32]\n"
-                   "                    [--columns pp,tg,agg,e2e]\n");
+                   "                    [--columns pp,tg,agg,e2e] [--models-dir DIR] [--name NAME]\n"
+                   "                    [--reference pp=N,tg=N,agg1=N,agg8=N,agg32=N] [--reference-label TEXT]\n");
       return 2;
     }
   }
   std::printf("engine_bench: %d threads, best of %d runs, kernels: %s, attention: %s, KV cache %s, load average %s\n",
               threads, runs, ce::KernelPathName(ce::BestPath(ce::DetectCpu())), ce::AttentionPath(),
               g_kv == ce::KvType::kF16 ? "F16" : "F32", LoadAverage().c_str());
-  std::printf("reference in parentheses: ratio to llama.cpp b4748 on this machine (2 threads)\n\n");
+  std::printf("reference in parentheses: ratio to %s\n\n", reference_label.c_str());
   std::printf("| %-8s | %-16s | %-15s | %-16s | %-15s | %-15s | %-15s | %8s | %7s | %4s |\n", "model", "pp128 t/s",
               "tg t/s", "tg roof", "agg@1 t/s", "agg@8 t/s", "agg@32 t/s", "e2e@32", "RSS MiB", "CPU%");
   std::printf("|----------|------------------|-----------------|------------------|-----------------|"
               "-----------------|-----------------|----------|---------|------|\n");
   if (!model.empty()) {
-    RunRow("file", model, Reference(), threads, runs);
+    RunRow(name, model, reference, threads, runs);
     std::printf("\nload average after: %s\n", LoadAverage().c_str());
     return 0;
   }
   char dir_tmpl[] = "/tmp/engine-bench-XXXXXX";
-  const char* dir = mkdtemp(dir_tmpl);
+  const bool keep = !models_dir.empty();
+  if (keep && mkdir(models_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "engine_bench: cannot create %s: %s\n", models_dir.c_str(), std::strerror(errno));
+    return 1;
+  }
+  const char* dir = keep ? models_dir.c_str() : mkdtemp(dir_tmpl);
   if (dir == nullptr) return 1;
   for (const Case& c : Cases()) {
     if (!only.empty() && only.find("," + c.name + ",") == std::string::npos) continue;
     const std::string path = std::string(dir) + "/" + c.name + ".gguf";
     Check(ce::MakeRandomLlama(c.cfg).Write(path), path.c_str());
-    RunRow(c.name, path, c.ref, threads, runs);
-    std::remove(path.c_str());
+    RunRow(c.name, path, reference_given ? reference : c.ref, threads, runs);
+    if (!keep) std::remove(path.c_str());
   }
-  rmdir(dir);
+  if (!keep) rmdir(dir);
   std::printf("\nload average after: %s\n", LoadAverage().c_str());
   return 0;
 }
