@@ -8,9 +8,11 @@
 //
 // Each output element is one float FMA chain over the columns in order,
 //   acc = 0; acc = fma(w[r][c], x[t][c], acc) for c = 0, 1, ..., cols - 1
-// with 16 rows in the lanes of a zmm and the activation broadcast. No
-// horizontal sums are needed, and every tile shape (tokens per tile, panels
-// per call) follows exactly this sequence, so results do not depend on the
+// with 16 rows in the lanes of a zmm and the activation broadcast. A tile is a
+// whole group (4 panels) times up to 6 tokens: the column's 4 weight vectors
+// are loaded once for all its tokens, and its 6 activation rows keep their
+// pointers in registers. No horizontal sums are needed, and every tile shape
+// follows exactly this sequence, so results do not depend on the
 // batch size or the thread count. They differ from the ggml-layout F32 tiles
 // (which sum 16 interleaved partial sums) by float rounding only.
 #include <immintrin.h>
@@ -28,51 +30,46 @@ constexpr int64_t kPanelRows = 16;
 constexpr int64_t kGroupRows = kPackedF32GroupRows;
 constexpr int kPanels = kGroupRows / kPanelRows;
 
-//! Tokens per tile when there are many: 24 accumulators, the weights of a
-//! column loaded once for all of them, the activations broadcast from memory.
-constexpr int kWideTokens = 24;
+//! Tokens per tile when there are many: 4 panels x 6 tokens = 24 accumulators
+//! and 4 weight registers; per column, 4 weight loads (one sequential 256-byte
+//! stretch of the group) and 6 broadcasts feed 24 FMAs, and the 6 activation
+//! pointers stay in registers.
+constexpr int kWideTokens = 6;
 
-//! y[t][r] for tokens [t, t + T) and the 16 rows of one panel (a quarter of a
-//! group: column stride 64 floats); `nr` (<= 16) of them are real.
+//! y[t][r] for tokens [t, t + T) and the four panels of a group (column stride
+//! 64 floats); rows [r, r1) of the group are real.
 template <int T>
-CF_TARGET void PanelTokens(const MatMulTask& k, const float* panel, int64_t r, int64_t nr, int64_t t) {
+CF_TARGET void GroupTokens(const MatMulTask& k, const float* group, int64_t r, int64_t r1, int64_t t) {
   const int64_t cols = k.cols;
   const float* x[T];
-#pragma GCC unroll 24
+#pragma GCC unroll 8
   for (int j = 0; j < T; ++j) x[j] = k.x + (t + j) * cols;
-  __m512 acc[T];
-#pragma GCC unroll 24
-  for (int j = 0; j < T; ++j) acc[j] = _mm512_setzero_ps();
-  for (int64_t c = 0; c < cols; ++c) {
-    const __m512 w = _mm512_load_ps(panel + c * kGroupRows);
-#pragma GCC unroll 24
-    for (int j = 0; j < T; ++j) acc[j] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[j][c]), acc[j]);
-  }
-  const __mmask16 m = static_cast<__mmask16>((1u << nr) - 1u);
-#pragma GCC unroll 24
-  for (int j = 0; j < T; ++j) _mm512_mask_storeu_ps(k.y + (t + j) * k.rows + r, m, acc[j]);
-}
-
-//! One token, the four panels of a group at once (four independent FMA chains
-//! hide the latency); rows [r, r1) of the group are real.
-CF_TARGET void GroupOneToken(const MatMulTask& k, const float* group, int64_t r, int64_t r1, int64_t t) {
-  const int64_t cols = k.cols;
-  const float* x = k.x + t * cols;
-  __m512 acc[kPanels];
+  __m512 acc[T][kPanels];
+#pragma GCC unroll 8
+  for (int j = 0; j < T; ++j) {
 #pragma GCC unroll 4
-  for (int p = 0; p < kPanels; ++p) acc[p] = _mm512_setzero_ps();
+    for (int p = 0; p < kPanels; ++p) acc[j][p] = _mm512_setzero_ps();
+  }
   for (int64_t c = 0; c < cols; ++c) {
     const float* col = group + c * kGroupRows;
-    const __m512 xv = _mm512_set1_ps(x[c]);
+    __m512 w[kPanels];
 #pragma GCC unroll 4
-    for (int p = 0; p < kPanels; ++p) acc[p] = _mm512_fmadd_ps(_mm512_load_ps(col + p * kPanelRows), xv, acc[p]);
+    for (int p = 0; p < kPanels; ++p) w[p] = _mm512_load_ps(col + p * kPanelRows);
+#pragma GCC unroll 8
+    for (int j = 0; j < T; ++j) {
+      const __m512 xv = _mm512_set1_ps(x[j][c]);
+#pragma GCC unroll 4
+      for (int p = 0; p < kPanels; ++p) acc[j][p] = _mm512_fmadd_ps(w[p], xv, acc[j][p]);
+    }
   }
 #pragma GCC unroll 4
   for (int p = 0; p < kPanels; ++p) {
     const int64_t rp = r + p * kPanelRows;
     const int64_t nr = std::min<int64_t>(kPanelRows, r1 - rp);
     if (nr <= 0) break;
-    _mm512_mask_storeu_ps(k.y + t * k.rows + rp, static_cast<__mmask16>((1u << nr) - 1u), acc[p]);
+    const auto m = static_cast<__mmask16>((1u << nr) - 1u);
+#pragma GCC unroll 8
+    for (int j = 0; j < T; ++j) _mm512_mask_storeu_ps(k.y + (t + j) * k.rows + rp, m, acc[j][p]);
   }
 }
 
@@ -105,18 +102,15 @@ void Avx512MatMulPackedF32(const MatMulTask& k, int64_t r0, int64_t r1, int64_t 
   for (int64_t g = r0; g < r1; g += kGroupRows) {
     const float* group = base + g / kGroupRows * stride;
     const int64_t g1 = std::min(r1, g + kGroupRows);
-    if (t1 - t0 == 1) {
-      GroupOneToken(k, group, g, g1, t0);
-      continue;
-    }
-    for (int64_t r = g; r < g1; r += kPanelRows) {
-      const float* panel = group + (r - g);
-      const int64_t nr = std::min<int64_t>(kPanelRows, g1 - r);
-      int64_t t = t0;
-      for (; t + kWideTokens <= t1; t += kWideTokens) PanelTokens<kWideTokens>(k, panel, r, nr, t);
-      for (; t + 8 <= t1; t += 8) PanelTokens<8>(k, panel, r, nr, t);
-      for (; t + 4 <= t1; t += 4) PanelTokens<4>(k, panel, r, nr, t);
-      for (; t < t1; ++t) PanelTokens<1>(k, panel, r, nr, t);
+    int64_t t = t0;
+    for (; t + kWideTokens <= t1; t += kWideTokens) GroupTokens<kWideTokens>(k, group, g, g1, t);
+    switch (t1 - t) {
+      case 5: GroupTokens<5>(k, group, g, g1, t); break;
+      case 4: GroupTokens<4>(k, group, g, g1, t); break;
+      case 3: GroupTokens<3>(k, group, g, g1, t); break;
+      case 2: GroupTokens<2>(k, group, g, g1, t); break;
+      case 1: GroupTokens<1>(k, group, g, g1, t); break;
+      default: break;
     }
   }
 }
