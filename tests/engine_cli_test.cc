@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "capsfusion/engine.h"
 #include "engine/random_llama.h"
 #include "test_util.h"
 
@@ -49,6 +50,38 @@ TEST(EngineCliTest, GenerateWritesOneJsonObjectPerPrompt) {
     ++n;
   }
   EXPECT_EQ(n, 3);
+}
+
+// --tokenize prints the ids Generate feeds the model: BOS, then the prompt's.
+TEST(EngineCliTest, TokenizePrintsThePromptIds) {
+  if (!HaveCli()) GTEST_SKIP() << "build/capsfusion is not built";
+  testing::TempDir dir;
+  const std::string model = dir.File("m.gguf");
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(model).ok());
+  ModelOptions mo;
+  mo.threads = 1;
+  mo.hash_file = false;
+  auto m = Model::Load(model, mo);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const std::vector<std::string> prompts = {"a photo of a dog", "Zürich 2019"};
+  std::string want_text, want_json;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const std::vector<int32_t> ids = (*m)->PromptTokens(prompts[i]);
+    EXPECT_EQ(ids, (*m)->tokenizer().Encode(prompts[i], true));
+    ASSERT_GT(ids.size(), 1u);
+    EXPECT_EQ(ids[0], (*m)->tokenizer().bos_id());
+    std::string line;
+    for (int32_t id : ids) line += (line.empty() ? "" : " ") + std::to_string(id);
+    want_text += line + "\n";
+    want_json += nlohmann::json({{"index", i}, {"tokens", ids}}).dump() + "\n";
+  }
+  const std::string cmd = Cli() + " generate --model " + model + " --prompt 'a photo of a dog' --prompt 'Zürich 2019'" +
+                          " --tokenize";
+  std::string out;
+  ASSERT_EQ(testing::RunCommand(cmd, &out), 0) << out;
+  EXPECT_EQ(out, want_text);
+  ASSERT_EQ(testing::RunCommand(cmd + " --json", &out), 0) << out;
+  EXPECT_EQ(out, want_json);
 }
 
 TEST(EngineCliTest, ErrorsAreReportedWithTheirCause) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "capsfusion/status.h"
@@ -100,6 +101,9 @@ class Model {
 
   virtual const ModelInfo& info() const = 0;
   virtual const Tokenizer& tokenizer() const = 0;
+  //! The token ids Generate feeds the model for `prompt` (BOS first when the
+  //! model asks for one).
+  virtual std::vector<int32_t> PromptTokens(std::string_view prompt) const = 0;
 
   //! Generates for every prompt; results in the order of `prompts`. Prompts of
   //! different lengths are decoded together; a prefix common to all prompts is

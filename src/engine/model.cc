@@ -18,15 +18,17 @@ class EngineModel final : public Model {
  public:
   const ModelInfo& info() const override { return parts_->info; }
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
+  std::vector<int32_t> PromptTokens(std::string_view prompt) const override {
+    return tokenizer_->Encode(prompt, tokenizer_->vocab().add_bos && tokenizer_->bos_id() >= 0);
+  }
 
   StatusOr<std::vector<Generation>> Generate(const std::vector<std::string>& prompts,
                                              const GenerateOptions& options) override {
     std::lock_guard<std::mutex> lock(mu_);
     const engine::DecodeOptions d = engine::ToDecodeOptions(options);
 
-    const bool add_bos = tokenizer_->vocab().add_bos && tokenizer_->bos_id() >= 0;
     std::vector<std::vector<int32_t>> ids(prompts.size());
-    for (size_t i = 0; i < prompts.size(); ++i) ids[i] = tokenizer_->Encode(prompts[i], add_bos);
+    for (size_t i = 0; i < prompts.size(); ++i) ids[i] = PromptTokens(prompts[i]);
     auto out = generator_->Generate(ids, d);
     if (!out.ok()) return out.status();
     std::vector<Generation> result(prompts.size());

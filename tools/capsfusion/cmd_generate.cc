@@ -37,6 +37,7 @@ struct GenerateArgs {
   bool no_prefix_share = false;
   bool json = false;
   bool info = false;
+  bool tokenize = false;
 };
 
 // Plain text: one prompt per line, "\n" and "\\" unescaped. JSONL (.jsonl):
@@ -102,6 +103,20 @@ int RunGenerate(const GenerateArgs& a) {
                  i.name.c_str(), i.architecture.c_str(), i.weight_type.c_str(), i.n_layer, i.n_embd, i.n_head,
                  i.n_head_kv, i.n_ff, i.n_vocab, i.n_ctx, static_cast<unsigned long long>(i.n_params),
                  i.file_sha256.c_str(), (*model)->tokenizer().name().c_str(), load_s);
+  }
+
+  if (a.tokenize) {
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const std::vector<int32_t> ids = (*model)->PromptTokens(prompts[i]);
+      if (a.json) {
+        std::printf("%s\n", nlohmann::json({{"index", i}, {"tokens", ids}}).dump().c_str());
+      } else {
+        std::string line;
+        for (int32_t id : ids) line += (line.empty() ? "" : " ") + std::to_string(id);
+        std::printf("%s\n", line.c_str());
+      }
+    }
+    return 0;
   }
 
   GenerateOptions o;
@@ -201,6 +216,8 @@ void AddGenerateCommand(CLI::App& app, Runner* run) {
   sub->add_flag("!--penalize-generated-only", a->penalize_prompt, "Penalties count only generated tokens, not the prompt's");
   sub->add_flag("--no-prefix-share", a->no_prefix_share, "Compute every prompt in full");
   sub->add_flag("--json", a->json, "Print one JSON object per prompt");
+  sub->add_flag("--tokenize", a->tokenize,
+                 "Print each prompt's token ids as the model sees it (BOS included), one line per prompt, and stop");
   sub->add_flag("--info", a->info, "Print the model's description and file hash to stderr");
   sub->callback([a, run] { *run = [a] { return RunGenerate(*a); }; });
 }
