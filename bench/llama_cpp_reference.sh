@@ -27,8 +27,9 @@
 # build takes about ten minutes on two cores.
 set -euo pipefail
 
+source "$(dirname "$0")/../scripts/llama_cpp.sh"
+
 build=build rounds=3 runs=3 only="a-F32,a-Q8_0,a-Q4_0,b-F32,b-Q8_0" threads=2 llama_dir=""
-node_llama_cpp_version=3.22.1
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -46,26 +47,10 @@ engine_bench="$build/bench/engine_bench"
 [ -x "$engine_bench" ] || { echo "llama_cpp_reference: $engine_bench is missing: build the project first" >&2; exit 1; }
 
 # 1. llama.cpp
-if [ -z "$llama_dir" ]; then
-  llama_dir="${XDG_CACHE_HOME:-$HOME/.cache}/capsfusion/llama.cpp-node-llama-cpp-$node_llama_cpp_version"
-  if [ ! -f "$llama_dir/CMakeLists.txt" ]; then
-    echo "llama_cpp_reference: fetching the llama.cpp source of node-llama-cpp $node_llama_cpp_version from npm" >&2
-    tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent "node-llama-cpp@$node_llama_cpp_version" >/dev/null && tar xzf ./*.tgz)
-    mkdir -p "$(dirname "$llama_dir")"
-    git clone -q "$tmp/package/llama/gitRelease.bundle" "$llama_dir" 2>/dev/null
-    rm -rf "$tmp"
-  fi
-fi
-llama_bench="$llama_dir/build/bin/llama-bench"
-batched_bench="$llama_dir/build/bin/llama-batched-bench"
-if [ ! -x "$llama_bench" ] || [ ! -x "$batched_bench" ]; then
-  echo "llama_cpp_reference: building llama-bench and llama-batched-bench in $llama_dir/build" >&2
-  cmake -S "$llama_dir" -B "$llama_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
-    -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null
-  cmake --build "$llama_dir/build" --target llama-bench llama-batched-bench >/dev/null
-fi
-llama_version=$(cd "$llama_dir" && git log -1 --format='%h, %cs' 2>/dev/null || echo "unknown")
+llama_cpp_build "$llama_dir" llama-bench llama-batched-bench
+llama_bench="$LLAMA_CPP_BIN/llama-bench"
+batched_bench="$LLAMA_CPP_BIN/llama-batched-bench"
+llama_version=$LLAMA_CPP_VERSION
 
 # 2. the model files
 models=$(mktemp -d)

@@ -1,4 +1,5 @@
-// LlamaTokenizer: LLaMA's SentencePiece BPE tokenizer, as llama.cpp runs it.
+// LlamaTokenizer: LLaMA's SentencePiece BPE tokenizer, with libsentencepiece's ids
+// (and llama.cpp's on text without user-defined pieces: docs/tokenizer.md).
 //
 // Encoding, step by step:
 //  1. Normalisation. Every ' ' becomes "▁" (U+2581); with add_space_prefix one
