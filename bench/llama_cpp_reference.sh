@@ -51,6 +51,13 @@ llama_cpp_build "$llama_dir" llama-bench llama-batched-bench
 llama_bench="$LLAMA_CPP_BIN/llama-bench"
 batched_bench="$LLAMA_CPP_BIN/llama-batched-bench"
 llama_version=$LLAMA_CPP_VERSION
+# Flash attention: "-fa on|off" today; a bare "-fa" switched it on before
+# mid-2025 (e.g. in b4748).
+if "$batched_bench" --help 2>&1 | grep -q -- '--flash-attn \[on|off'; then
+  fa_off=("-fa off") fa_on=("-fa on")
+else
+  fa_off=("") fa_on=("-fa")
+fi
 
 # 2. the model files
 models=$(mktemp -d)
@@ -80,10 +87,11 @@ for round in $(seq 1 "$rounds"); do
     pp=$(best_llama_bench "$out" 128 0)
     tg=$(best_llama_bench "$out" 0 128)
     : >"$out"
-    for fa in off on; do
+    for fa in "${fa_off[@]}" "${fa_on[@]}"; do
       for _ in $(seq 1 "$runs"); do
+        # shellcheck disable=SC2086  # $fa is zero, one or two words
         "$batched_bench" -m "$file" -c 4608 -b 2048 -ub 512 -npp 100 -ntg 40 -npl 1,8,32 -t "$threads" \
-          -tb "$threads" -fa "$fa" --output-format jsonl >>"$out" 2>/dev/null
+          -tb "$threads" $fa --output-format jsonl >>"$out" 2>/dev/null
       done
     done
     agg1=$(best_batched "$out" 1) agg8=$(best_batched "$out" 8) agg32=$(best_batched "$out" 32)

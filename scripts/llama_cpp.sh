@@ -5,11 +5,13 @@
 #   Builds the llama.cpp CMake targets (llama-bench, llama-simple, ...) in
 #   DIR/build unless they are there. With DIR empty it uses the llama.cpp source
 #   tree that the npm package node-llama-cpp ships (a git bundle), fetched once
-#   into ${XDG_CACHE_HOME:-~/.cache}/capsfusion. Sets LLAMA_CPP_BIN (the tools'
-#   folder) and LLAMA_CPP_VERSION (commit and date). Needs npm on first use,
-#   git, cmake, ninja and a C++ compiler; a full build takes about ten minutes
-#   on two cores.
-LLAMA_CPP_NPM_VERSION=3.22.1
+#   into ${XDG_CACHE_HOME:-~/.cache}/capsfusion: node-llama-cpp
+#   $LLAMA_CPP_NPM_VERSION when set, else 3.22.1 (llama.cpp de3ff81, September
+#   2026); 3.6.0 ships llama.cpp b4753 (February 2025). Sets LLAMA_CPP_BIN (the
+#   tools' folder) and LLAMA_CPP_VERSION (commit and date). Needs npm on first
+#   use, git, cmake, ninja and a C++ compiler; a full build takes about ten
+#   minutes on two cores.
+LLAMA_CPP_NPM_VERSION=${LLAMA_CPP_NPM_VERSION:-3.22.1}
 
 llama_cpp_build() {
   local dir=$1
