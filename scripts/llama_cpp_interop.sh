@@ -25,7 +25,7 @@
 #   --llama-cpp DIR  a llama.cpp source tree (default: the one bench/llama_cpp_reference.sh uses)
 #   --data FILE      training rows and prompts (default: ../shared/data/capsfusion/train.json
 #                    when present, else examples/sample.jsonl)
-#   --prompts N      prompts checked (default 40)
+#   --prompts N      rows whose raw and synthetic captions are checked (default 40)
 #   --max-new-tokens N  greedy tokens per prompt (default 32)
 #   --keep DIR       keep the model files and outputs in DIR
 set -euo pipefail
