@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "capsfusion/engine.h"
+#include "engine/model_loader.h"
 #include "engine/random_llama.h"
 #include "test_util.h"
 #include "util/sha256.h"
@@ -93,6 +94,23 @@ TEST(ModelLoadTest, RecommendedBeamWidthComesFromTheMetadata) {
   }
   o.num_return_sequences = 6;
   EXPECT_EQ(m->Generate(TextPrompts(), o).status().code(), Status::Code::kInvalidArgument);
+}
+
+// The width can be read before loading (fuse sizes the engine's batch with it).
+TEST(ModelLoadTest, RecommendedBeamWidthCanBePeekedAtFromTheHeader) {
+  testing::TempDir dir;
+  GgufSpec spec = MakeRandomLlama(RandomLlamaConfig());
+  ASSERT_TRUE(spec.Write(dir.File("none.gguf")).ok());
+  spec.Set("capsfusion.decoding.num_beams", Value::Uint32(8));
+  ASSERT_TRUE(spec.Write(dir.File("eight.gguf")).ok());
+  spec.Set("capsfusion.decoding.num_beams", Value::String("five"));
+  ASSERT_TRUE(spec.Write(dir.File("bad.gguf")).ok());
+  testing::WriteFile(dir.File("junk.gguf"), "not a model");
+  EXPECT_EQ(engine::PeekRecommendedBeams(dir.File("eight.gguf")), 8);
+  EXPECT_EQ(engine::PeekRecommendedBeams(dir.File("none.gguf")), 0);
+  EXPECT_EQ(engine::PeekRecommendedBeams(dir.File("bad.gguf")), 0);
+  EXPECT_EQ(engine::PeekRecommendedBeams(dir.File("junk.gguf")), 0);
+  EXPECT_EQ(engine::PeekRecommendedBeams(dir.File("missing.gguf")), 0);
 }
 
 TEST_F(ModelTest, GreedyBatchedEqualsOneAtATime) {

@@ -86,4 +86,11 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const 
   return m;
 }
 
+int PeekRecommendedBeams(const std::string& path) {
+  auto file = gguf::GgufFile::Open(path);
+  if (!file.ok() || !(*file)->Has(kRecommendedBeamsKey)) return 0;
+  auto beams = (*file)->GetUint32(kRecommendedBeamsKey);
+  return beams.ok() && *beams <= static_cast<uint32_t>(kMaxBeams) ? static_cast<int>(*beams) : 0;
+}
+
 }  // namespace capsfusion::engine

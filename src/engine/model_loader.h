@@ -32,6 +32,11 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options);
 //! GGUF metadata key of the beam width a model was tuned for (ModelInfo::recommended_num_beams).
 constexpr const char* kRecommendedBeamsKey = "capsfusion.decoding.num_beams";
 
+//! The beam width the GGUF file at `path` recommends (kRecommendedBeamsKey),
+//! read from its header alone; 0 when it names none or cannot be read (loading
+//! the file reports why). Lets a caller size batches before loading.
+int PeekRecommendedBeams(const std::string& path);
+
 //! Maps and checks the file at `path` and builds the model.
 StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const ModelOptions& options);
 

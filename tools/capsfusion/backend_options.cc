@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "command.h"
+#include "engine/model_loader.h"
 #include "fuse/model_fuser.h"
 
 namespace capsfusion::cli {
@@ -65,7 +66,9 @@ StatusOr<RemoteOptions> MakeRemoteOptions(const RemoteArgs& args) {
   return opt;
 }
 
-StatusOr<std::unique_ptr<Backend>> MakeBackend(const BackendArgs& args, int num_beams, std::string* described) {
+StatusOr<std::unique_ptr<Backend>> MakeBackend(const BackendArgs& args,
+                                               const std::function<int(int recommended)>& widest_beams,
+                                               std::string* described) {
   if (!args.remote.endpoints.empty()) {
     if (!args.model.empty()) return Status::InvalidArgument("--model and --endpoint exclude each other");
     auto opt = MakeRemoteOptions(args.remote);
@@ -84,7 +87,8 @@ StatusOr<std::unique_ptr<Backend>> MakeBackend(const BackendArgs& args, int num_
   }
   ModelOptions mopt;
   mopt.threads = args.threads;
-  mopt.max_batch = std::max<size_t>(1, args.batch_size) * static_cast<size_t>(std::max(1, num_beams));
+  const int beams = widest_beams(engine::PeekRecommendedBeams(path));
+  mopt.max_batch = std::max<size_t>(1, args.batch_size) * static_cast<size_t>(std::max(1, beams));
   auto backend = MakeLocalBackend(path, mopt);
   if (!backend.ok()) return backend.status();
   if (described != nullptr) *described = path;

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,8 +49,12 @@ void AddRemoteOptions(CLI::App* app, RemoteArgs* args, const std::string& group)
 StatusOr<RemoteOptions> MakeRemoteOptions(const RemoteArgs& args);
 
 //! The backend these flags select: remote when --endpoint is given, else our
-//! engine. `num_beams` sizes the engine's batch (each beam is a sequence).
-//! The path of a local model (or the endpoints) goes to `*described`.
-StatusOr<std::unique_ptr<Backend>> MakeBackend(const BackendArgs& args, int num_beams, std::string* described);
+//! engine. `widest_beams(r)` is the widest beam search the run will ask for
+//! when the model file recommends width r (0: it names none); it sizes the
+//! engine's batch (each beam is a sequence). The path of a local model (or the
+//! endpoints) goes to `*described`.
+StatusOr<std::unique_ptr<Backend>> MakeBackend(const BackendArgs& args,
+                                               const std::function<int(int recommended)>& widest_beams,
+                                               std::string* described);
 
 }  // namespace capsfusion::cli

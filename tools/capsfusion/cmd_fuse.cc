@@ -145,20 +145,29 @@ int RunFuse(const FuseArgs& a) {
   GenerateOptions gen = a.gen, retry = a.retry;
   if (*method == FuseMethod::kModel) {
     std::string path;
-    auto made = MakeBackend(a.backend, std::max(gen.num_beams, retry.num_beams), &path);
-    if (!made.ok()) return Fail(cmd, made.status());
-    backend = std::move(*made);
     // The beam width the model was tuned for, unless --num-beams says otherwise.
     // Sampling (--temperature > 0) decodes one sequence per row unless told
     // otherwise (beam search does not sample).
-    if (!a.num_beams_given) {
-      if (gen.temperature > 0) {
-        gen.num_beams = 1;
-      } else if (backend->info().recommended_num_beams > 0) {
-        gen.num_beams = backend->info().recommended_num_beams;
+    auto widths = [&](int recommended, int* gen_beams, int* retry_beams) {
+      *gen_beams = a.gen.num_beams;
+      if (!a.num_beams_given) {
+        if (a.gen.temperature > 0) {
+          *gen_beams = 1;
+        } else if (recommended > 0) {
+          *gen_beams = recommended;
+        }
       }
-    }
-    if (!a.retry_num_beams_given && retry.temperature > 0) retry.num_beams = 1;
+      *retry_beams = !a.retry_num_beams_given && a.retry.temperature > 0 ? 1 : a.retry.num_beams;
+    };
+    auto widest = [&](int recommended) {
+      int g = 1, r = 1;
+      widths(recommended, &g, &r);
+      return std::max(g, r);
+    };
+    auto made = MakeBackend(a.backend, widest, &path);
+    if (!made.ok()) return Fail(cmd, made.status());
+    backend = std::move(*made);
+    widths(backend->info().recommended_num_beams, &gen.num_beams, &retry.num_beams);
     // QC may replace a failing caption by the next best beam that passes: ask
     // beam search for those hypotheses too.
     if (!a.no_qc) {
