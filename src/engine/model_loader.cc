@@ -28,6 +28,21 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options) {
   return d;
 }
 
+namespace {
+
+//! The recommended beam width of `file` (0: none), or why its value is invalid.
+StatusOr<int> ReadRecommendedBeams(const gguf::GgufFile& file, const std::string& path) {
+  if (!file.Has(kRecommendedBeamsKey)) return 0;
+  auto beams = file.GetUint32(kRecommendedBeamsKey);
+  if (!beams.ok() || *beams < 1 || *beams > static_cast<uint32_t>(kMaxBeams)) {
+    return Status::InvalidArgument(path + ": metadata key '" + std::string(kRecommendedBeamsKey) +
+                                   "' must be an integer in [1, " + std::to_string(kMaxBeams) + "]");
+  }
+  return static_cast<int>(*beams);
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const ModelOptions& options) {
   auto file = gguf::GgufFile::Open(path);
   if (!file.ok()) return file.status();
@@ -70,14 +85,9 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const 
   info.weight_type = m->lm->weight_type();
   info.n_params = m->lm->n_params();
   if (auto tmpl = m->file->GetString("capsfusion.prompt_template"); tmpl.ok()) info.prompt_template = *tmpl;
-  if (m->file->Has(kRecommendedBeamsKey)) {
-    auto beams = m->file->GetUint32(kRecommendedBeamsKey);
-    if (!beams.ok() || *beams < 1 || *beams > static_cast<uint32_t>(kMaxBeams)) {
-      return Status::InvalidArgument(path + ": metadata key '" + std::string(kRecommendedBeamsKey) +
-                                     "' must be an integer in [1, " + std::to_string(kMaxBeams) + "]");
-    }
-    info.recommended_num_beams = static_cast<int>(*beams);
-  }
+  auto beams = ReadRecommendedBeams(*m->file, path);
+  if (!beams.ok()) return beams.status();
+  info.recommended_num_beams = *beams;
   if (options.hash_file) {
     auto sha = Sha256FileHex(path);
     if (!sha.ok()) return sha.status();
@@ -88,9 +98,9 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const 
 
 int PeekRecommendedBeams(const std::string& path) {
   auto file = gguf::GgufFile::Open(path);
-  if (!file.ok() || !(*file)->Has(kRecommendedBeamsKey)) return 0;
-  auto beams = (*file)->GetUint32(kRecommendedBeamsKey);
-  return beams.ok() && *beams <= static_cast<uint32_t>(kMaxBeams) ? static_cast<int>(*beams) : 0;
+  if (!file.ok()) return 0;
+  auto beams = ReadRecommendedBeams(**file, path);
+  return beams.ok() ? *beams : 0;
 }
 
 }  // namespace capsfusion::engine
