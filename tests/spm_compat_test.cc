@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "tokenizer/llama_tokenizer.h"
 #include "tokenizer/spm_model.h"
+#include "tokenizer/spm_model_writer.h"
 #include "tokenizer/tokenizer_metadata.h"
 
 namespace capsfusion {
@@ -117,6 +118,49 @@ TEST(SpmCompat, SmallVocabMatchesSentencePiece) {
   // "▁" written as itself decodes as a space; every other text round-trips.
   EXPECT_EQ(a.round_trips, a.texts - 1) << a.Summary();
   EXPECT_EQ(a.decodes_equal, a.texts) << a.Summary();
+}
+
+// A vocabulary written back as a .model (the trainer's --init does this with a
+// GGUF file's tokenizer) loads in libsentencepiece and encodes like the original.
+TEST(SpmCompat, WrittenModelLoadsInSentencePieceAndEncodesTheSame) {
+  const std::vector<std::string> corpus = SyntheticCorpus(2000, 5);
+  TrainedModel m;
+  ASSERT_NO_FATAL_FAILURE(Train(corpus,
+                                "--vocab_size=420 --hard_vocab_limit=false --user_defined_symbols=<raw>,<syn>,<fus>",
+                                &m));
+  auto bytes = SentencePieceModelBytes(m.tok->vocab());
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto back = LlamaVocabFromSentencePiece(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  const LlamaVocab& v = m.tok->vocab();
+  EXPECT_EQ(back->tokens, v.tokens);
+  EXPECT_EQ(back->scores, v.scores);
+  EXPECT_EQ(back->token_types, v.token_types);
+  EXPECT_EQ(back->unk_id, v.unk_id);
+  EXPECT_EQ(back->bos_id, v.bos_id);
+  EXPECT_EQ(back->eos_id, v.eos_id);
+  EXPECT_EQ(back->pad_id, v.pad_id);
+  EXPECT_EQ(back->add_space_prefix, v.add_space_prefix);
+
+  sentencepiece::SentencePieceProcessor written;
+  ASSERT_TRUE(written.LoadFromSerializedProto(*bytes).ok());
+  std::vector<std::string> texts = SyntheticCorpus(800, 123);
+  for (const auto& t : ProbeTexts()) texts.push_back(t);
+  texts.push_back("<raw> Zorblat 2042<syn> a mill<fus>");
+  size_t same = 0;
+  for (const std::string& t : texts) {
+    std::vector<int> a, b;
+    ASSERT_TRUE(m.sp.Encode(t, &a).ok());
+    ASSERT_TRUE(written.Encode(t, &b).ok());
+    same += a == b;
+  }
+  EXPECT_EQ(same, texts.size());
+  const auto agreement = CompareWithSentencePiece(written, *m.tok, texts);
+  EXPECT_EQ(agreement.ids_equal, agreement.texts) << agreement.Summary();
+
+  LlamaVocab broken = v;
+  broken.scores.pop_back();
+  EXPECT_EQ(SentencePieceModelBytes(broken).status().code(), Status::Code::kInvalidArgument);
 }
 
 TEST(SpmCompat, UserDefinedAndControlSymbols) {
