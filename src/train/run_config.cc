@@ -21,9 +21,9 @@ ordered_json ModelJson(const ModelConfig& m) {
                       {"dropout", m.dropout}};
 }
 
-ordered_json Json(const TrainOptions& o) {
+ordered_json Json(const TrainOptions& o, const std::string& init_sha256) {
   const DataOptions& d = o.data;
-  return ordered_json{
+  ordered_json j{
       {"format_version", 1},
       {"seed", o.seed},
       {"prompt_template", o.prompt_template},
@@ -60,11 +60,15 @@ ordered_json Json(const TrainOptions& o) {
         {"epochs", o.optim.epochs},
         {"max_steps", o.optim.max_steps}}},
   };
+  if (!o.init_model.empty()) j["init"] = {{"file", o.init_model}, {"sha256", init_sha256}};
+  return j;
 }
 
 }  // namespace
 
-std::string RunConfigJson(const TrainOptions& options) { return Json(options).dump(2) + "\n"; }
+std::string RunConfigJson(const TrainOptions& options, const std::string& init_sha256) {
+  return Json(options, init_sha256).dump(2) + "\n";
+}
 
 StatusOr<StoredRun> ReadRunConfig(const std::string& run_dir) {
   std::string path = run_dir + "/config.json";
@@ -101,15 +105,17 @@ StatusOr<StoredRun> ReadRunConfig(const std::string& run_dir) {
   return r;
 }
 
-Status CheckResumable(const std::string& stored_json, const TrainOptions& options) {
+Status CheckResumable(const std::string& stored_json, const TrainOptions& options, const std::string& init_sha256) {
   auto stored = ordered_json::parse(stored_json, nullptr, false);
   if (stored.is_discarded()) return Status::Corruption("the run's config.json is not JSON");
-  ordered_json now = Json(options);
+  ordered_json now = Json(options, init_sha256);
   // The vocabulary size comes from the tokenizer; the stored one is authoritative.
   now["model"]["n_vocab"] = stored["model"].value("n_vocab", 0);
   for (auto* j : {&stored, &now}) {
     (*j)["optim"].erase("epochs");
     (*j)["optim"].erase("max_steps");
+    // The starting model is known by its contents: it may have moved.
+    if (j->contains("init") && (*j)["init"].is_object()) (*j)["init"].erase("file");
   }
   std::string diff;
   for (auto it = now.begin(); it != now.end(); ++it) {

@@ -9,8 +9,9 @@
 
 namespace capsfusion::train {
 
-//! config.json text of `options` (model, data, tokenizer, optimiser, seed, template).
-std::string RunConfigJson(const TrainOptions& options);
+//! config.json text of `options` (model, data, tokenizer, optimiser, seed,
+//! template, and the starting model's file and sha256 with --init).
+std::string RunConfigJson(const TrainOptions& options, const std::string& init_sha256 = "");
 
 //! The model config and prompt template stored in a run directory's config.json.
 struct StoredRun {
@@ -23,6 +24,7 @@ StatusOr<StoredRun> ReadRunConfig(const std::string& run_dir);
 //! OK when a run started with `stored_json` can be resumed with `options`:
 //! everything that decides the result must match; evaluation, checkpointing,
 //! threads, time limits and the length of training may change.
-Status CheckResumable(const std::string& stored_json, const TrainOptions& options);
+Status CheckResumable(const std::string& stored_json, const TrainOptions& options,
+                      const std::string& init_sha256 = "");
 
 }  // namespace capsfusion::train

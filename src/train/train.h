@@ -134,6 +134,11 @@ struct TrainOptions {
   double max_minutes = 0;          //!< stop (with a checkpoint) after this long; 0: no limit
   int64_t stop_after_steps = 0;    //!< stop as if interrupted once this step is reached (tests)
   std::string prompt_template = kCompactTemplate;
+  //! A GGUF model to start from (fine-tuning): its shape, tokenizer and prompt
+  //! template replace the model, tokenizer and template options (a --tokenizer
+  //! or a non-default template must then match the file's). Empty: random
+  //! initialisation.
+  std::string init_model;
   int progress = -1;               //!< -1: when stderr is a terminal; 0: never; 1: always
   bool quiet = false;              //!< no log lines on stderr at all
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "train/dev_eval.h"
 #include "train/epoch_source.h"
 #include "train/example.h"
+#include "train/init_model.h"
 #include "train/model.h"
 #include "train/progress.h"
 #include "train/run_config.h"
@@ -26,6 +28,7 @@
 #include "train/signal_guard.h"
 #include "train/sp_trainer.h"
 #include "train/vocab.h"
+#include "tokenizer/spm_model_writer.h"
 #include "train/train.h"
 #include "train/triplet.h"
 
@@ -159,9 +162,10 @@ std::string StepName(const std::string& dir, int64_t step) {
 }
 
 Status PrepareTokenizer(const TrainOptions& o, const std::vector<Triplet>& rows, const std::string& path,
-                        bool reuse_existing) {
+                        bool reuse_existing, const InitModel* init) {
   std::error_code ec;
   if (reuse_existing && fs::is_regular_file(path, ec)) return Status::OK();
+  if (init != nullptr && o.tokenizer.model_path.empty()) return WriteSentencePieceModel(init->vocab, path);
   if (!o.tokenizer.model_path.empty()) {
     fs::copy_file(o.tokenizer.model_path, path, fs::copy_options::overwrite_existing, ec);
     if (ec) return Status::IOError("cannot copy tokenizer " + o.tokenizer.model_path + ": " + ec.message());
@@ -175,6 +179,32 @@ Status PrepareTokenizer(const TrainOptions& o, const std::vector<Triplet>& rows,
     texts.push_back(t.target);
   }
   return TrainSentencePiece(texts, TemplateSpecialPieces(o.prompt_template), o.tokenizer, o.threads, path);
+}
+
+//! With --init: the starting model's shape and template replace the options;
+//! a --tokenizer or a template given beside it must agree with the file's.
+Status ApplyInitModel(const InitModel& init, TrainOptions* o) {
+  const float dropout = o->model.dropout;
+  o->model = init.config;
+  o->model.dropout = dropout;
+  if (!init.prompt_template.empty()) {
+    if (o->prompt_template != kCompactTemplate && o->prompt_template != init.prompt_template) {
+      return Status::InvalidArgument("--template '" + o->prompt_template + "' differs from the template of " +
+                                     o->init_model + " ('" + init.prompt_template + "')");
+    }
+    o->prompt_template = init.prompt_template;
+  }
+  if (!o->tokenizer.model_path.empty()) {
+    auto given = Vocab::Load(o->tokenizer.model_path);
+    if (!given.ok()) return given.status();
+    const LlamaVocab& a = (*given)->llama_vocab();
+    if (a.tokens != init.vocab.tokens) {
+      return Status::InvalidArgument("--tokenizer " + o->tokenizer.model_path + " has other pieces than " +
+                                     o->init_model + " (leave --tokenizer out to use the file's)");
+    }
+  }
+  o->tokenizer.vocab_size = init.config.n_vocab;
+  return Status::OK();
 }
 
 //! Puts the model on `name` ("cpu", "cuda", "cuda:1"), with a clear error when
@@ -258,18 +288,27 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   report->dropped_leaks = static_cast<int64_t>(stats.leaks_dropped);
   report->repaired_leaks = static_cast<int64_t>(stats.leaks_repaired);
 
-  // Tokenizer and config.
-  CF_RETURN_IF_ERROR(PrepareTokenizer(opt, *rows, tok_path, /*reuse_existing=*/have_run));
+  // The starting model, tokenizer and config.
+  std::optional<InitModel> init;
+  if (!opt.init_model.empty()) {
+    auto read = ReadInitModel(opt.init_model);
+    if (!read.ok()) return read.status();
+    init = std::move(*read);
+    CF_RETURN_IF_ERROR(ApplyInitModel(*init, &opt));
+  }
+  const std::string init_sha256 = init ? init->sha256 : "";
+  CF_RETURN_IF_ERROR(
+      PrepareTokenizer(opt, *rows, tok_path, /*reuse_existing=*/have_run, init ? &*init : nullptr));
   auto vocab = Vocab::Load(tok_path);
   if (!vocab.ok()) return vocab.status();
   opt.model.n_vocab = (*vocab)->size();
   if (have_run) {
     auto stored = ReadRunConfig(opt.run_dir);
     if (!stored.ok()) return stored.status();
-    CF_RETURN_IF_ERROR(CheckResumable(stored->json, opt));
+    CF_RETURN_IF_ERROR(CheckResumable(stored->json, opt, init_sha256));
   } else {
     std::ofstream out(config_path, std::ios::binary);
-    out << RunConfigJson(opt);
+    out << RunConfigJson(opt, init_sha256);
     if (!out) return Status::IOError("cannot write " + config_path);
   }
   auto builder = ExampleBuilder::Create(vocab->get(), opt.prompt_template, opt.data);
@@ -285,6 +324,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   torch::manual_seed(opt.seed);
   FusionModel model(opt.model);
   CF_RETURN_IF_ERROR(MoveToDevice(model, opt.device));
+  if (init && !resuming) CF_RETURN_IF_ERROR(LoadInitWeights(opt.init_model, model));
   model->train();
   std::vector<torch::Tensor> decay, no_decay;
   for (auto& p : model->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());
@@ -314,6 +354,10 @@ Status Train(const TrainOptions& options, TrainReport* report) {
                   opt.run_dir.c_str(), rows->size(), stats.leaks_dropped, stats.leaks_repaired, stats.rejected,
                   dev_rows.size(), opt.model.n_vocab, n_params / 1e6, static_cast<long long>(total_steps));
     progress.Log(buf);
+    if (init) {
+      progress.Log("starting from " + opt.init_model + " (" + init->architecture + ", sha256 " +
+                   init->sha256.substr(0, 12) + ")");
+    }
   }
   report->best_step = state.best_step;
   report->best_score = state.best_score;

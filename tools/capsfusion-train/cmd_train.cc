@@ -75,6 +75,7 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
       "Examples:\n"
       "  capsfusion train train.json --dev dev.json -o runs/small --export models/small.gguf\n"
       "  capsfusion train train.json --dev dev.json -o runs/small --resume\n"
+      "  capsfusion train teacher.jsonl --target-field fused -o runs/tuned --init models/capsfusion-default.gguf\n"
       "  capsfusion export runs/small -o models/small-q8.gguf --type q8_0 --average 5");
   sub->add_option("inputs", o.data.train_files, "Training files (JSON, JSONL, CSV, TSV; .gz/.zst ok)")->required();
   sub->add_option("-o,--run-dir", o.run_dir, "Run directory (created)")->required();
@@ -121,6 +122,9 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
   sub->add_flag("--no-tie", a->no_tie, "A separate output projection instead of the tied embedding")->group(model);
   sub->add_flag("--no-copy-head", a->no_copy, "Plain LLaMA (no copy head; loads in llama.cpp)")->group(model);
   sub->add_option("--copy-dim", o.model.copy_dim, "Copy head query/key width (0 and at most: kv-heads * dim / heads)")->group(model);
+  sub->add_option("--init", o.init_model,
+                  "Start from this GGUF model (fine-tuning): its shape, tokenizer and template replace the options above")
+      ->group(model);
 
   const char* optim = "Optimisation";
   sub->add_option("--lr", o.optim.lr, "Peak learning rate")->capture_default_str()->group(optim);
