@@ -94,13 +94,14 @@ StatusOr<InitModel> ReadInitModel(const std::string& path) {
   auto sha = Sha256FileHex(path);
   if (!sha.ok()) return sha.status();
   m.sha256 = *sha;
+  m.file = std::move(*file);
   return m;
 }
 
-Status LoadInitWeights(const std::string& path, FusionModel& model) {
-  auto file = gguf::GgufFile::Open(path);
-  if (!file.ok()) return file.status();
-  const gguf::GgufFile& f = **file;
+Status LoadInitWeights(const InitModel& init, FusionModel& model) {
+  if (init.file == nullptr) return Status::InvalidArgument("no model file was read");
+  const gguf::GgufFile& f = *init.file;
+  const std::string& path = f.path();
   torch::NoGradGuard no_grad;
   std::vector<float> values;
   size_t used = 0;

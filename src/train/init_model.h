@@ -10,12 +10,17 @@
 // capsfusion-copy, with RoPE over the whole head.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "capsfusion/status.h"
 #include "tokenizer/llama_vocab.h"
 #include "train/model.h"
 #include "train/train.h"
+
+namespace capsfusion::gguf {
+class GgufFile;
+}  // namespace capsfusion::gguf
 
 namespace capsfusion::train {
 
@@ -26,6 +31,7 @@ struct InitModel {
   std::string prompt_template;  //!< capsfusion.prompt_template, or empty
   std::string architecture;     //!< "llama" or "capsfusion-copy"
   std::string sha256;           //!< of the whole file
+  std::shared_ptr<const gguf::GgufFile> file;  //!< the open file, for LoadInitWeights
 };
 
 //! Reads the shape, tokenizer and template of the model at `path`. Errors name
@@ -33,8 +39,9 @@ struct InitModel {
 //! cannot express.
 StatusOr<InitModel> ReadInitModel(const std::string& path);
 
-//! Copies the tensors of the file at `path` into `model`, whose shape must be
-//! the file's. Every parameter must be present with its exact element count.
-Status LoadInitWeights(const std::string& path, FusionModel& model);
+//! Copies the tensors of the file `init` was read from into `model`, whose
+//! shape must be the file's. Every parameter must be present with its exact
+//! element count.
+Status LoadInitWeights(const InitModel& init, FusionModel& model);
 
 }  // namespace capsfusion::train

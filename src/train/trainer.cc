@@ -324,7 +324,7 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   torch::manual_seed(opt.seed);
   FusionModel model(opt.model);
   CF_RETURN_IF_ERROR(MoveToDevice(model, opt.device));
-  if (init && !resuming) CF_RETURN_IF_ERROR(LoadInitWeights(opt.init_model, model));
+  if (init && !resuming) CF_RETURN_IF_ERROR(LoadInitWeights(*init, model));
   model->train();
   std::vector<torch::Tensor> decay, no_decay;
   for (auto& p : model->named_parameters()) (p.value().dim() >= 2 ? decay : no_decay).push_back(p.value());

@@ -111,7 +111,7 @@ TEST_F(InitTest, LoadsTheExactWeightsOfAnF32FileAndTheRoundedOnesOfQ8Zero) {
       auto init = ReadInitModel(file);
       ASSERT_TRUE(init.ok()) << init.status().ToString();
       FusionModel m(init->config);
-      Status s = LoadInitWeights(file, m);
+      Status s = LoadInitWeights(*init, m);
       ASSERT_TRUE(s.ok()) << s.ToString();
       for (auto& [name, t] : m->GgufTensors()) {
         const torch::Tensor& w = want.at(name);
