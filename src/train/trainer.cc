@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
+#include "tokenizer/spm_model_writer.h"
 #include "train/batch.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
@@ -28,7 +29,6 @@
 #include "train/signal_guard.h"
 #include "train/sp_trainer.h"
 #include "train/vocab.h"
-#include "tokenizer/spm_model_writer.h"
 #include "train/train.h"
 #include "train/triplet.h"
 
@@ -198,7 +198,8 @@ Status ApplyInitModel(const InitModel& init, TrainOptions* o) {
     auto given = Vocab::Load(o->tokenizer.model_path);
     if (!given.ok()) return given.status();
     const LlamaVocab& a = (*given)->llama_vocab();
-    if (a.tokens != init.vocab.tokens) {
+    // Scores decide BPE merges and types decide special pieces: all three must agree.
+    if (a.tokens != init.vocab.tokens || a.scores != init.vocab.scores || a.token_types != init.vocab.token_types) {
       return Status::InvalidArgument("--tokenizer " + o->tokenizer.model_path + " has other pieces than " +
                                      o->init_model + " (leave --tokenizer out to use the file's)");
     }
