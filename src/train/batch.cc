@@ -39,9 +39,10 @@ Batch Collate(const std::vector<const Example*>& examples) {
   return b;
 }
 
-torch::Tensor FusionNll(FusionModel& model, const Batch& batch) {
+torch::Tensor FusionNll(FusionModel& model, const Batch& batch, double label_smoothing) {
   const int64_t n = batch.ids.size(0), t = batch.ids.size(1);
   const torch::Device dev = model->device();
+  const double eps = label_smoothing;
   auto ids = batch.ids.to(dev), labels = batch.labels.to(dev), source = batch.source.to(dev);
   auto pos = torch::arange(t, ids.options()).unsqueeze(0).expand({n, t});
   auto h = model->Hidden(ids, pos);  // [B,T,D]
@@ -49,8 +50,12 @@ torch::Tensor FusionNll(FusionModel& model, const Batch& batch) {
   auto sel = (flat_labels >= 0).nonzero().squeeze(1);
   auto ys = flat_labels.index_select(0, sel);
   auto hs = h.reshape({n * t, -1}).index_select(0, sel);
-  auto logp_v = torch::log_softmax(model->Logits(hs), -1).gather(1, ys.unsqueeze(1)).squeeze(1);
-  if (!model->config().copy_head) return -logp_v.sum();
+  auto logp_all = torch::log_softmax(model->Logits(hs), -1);  // [N,V]
+  auto logp_v = logp_all.gather(1, ys.unsqueeze(1)).squeeze(1);
+  if (!model->config().copy_head) {
+    if (eps <= 0) return -logp_v.sum();
+    return -((1.0 - eps) * logp_v + eps * logp_all.mean(-1)).sum();
+  }
 
   const double scale = 1.0 / std::sqrt(static_cast<double>(model->config().copy_width()));
   auto q = model->CopyQuery(h), k = model->CopyKey(h);
@@ -61,8 +66,19 @@ torch::Tensor FusionNll(FusionModel& model, const Batch& batch) {
   auto pc = (a * match.to(a.scalar_type())).sum(-1).reshape({-1}).index_select(0, sel);
   auto z = model->GateLogit(h).reshape({-1}).index_select(0, sel);
   auto logp_mix = torch::logaddexp(torch::log_sigmoid(z) + logp_v, torch::log_sigmoid(-z) + torch::log(pc + 1e-10));
-  auto use_copy = batch.copy_rows.to(dev).index_select(0, torch::div(sel, t, "floor"));
-  return -torch::where(use_copy, logp_mix, logp_v).sum();
+  auto row = torch::div(sel, t, "floor");
+  auto use_copy = batch.copy_rows.to(dev).index_select(0, row);
+  auto nll = -torch::where(use_copy, logp_mix, logp_v);
+  if (eps <= 0) return nll.sum();
+
+  // The whole mixture: copy attention scattered onto the source tokens' ids.
+  auto a_sel = (a * allowed.to(a.scalar_type())).reshape({n * t, t}).index_select(0, sel);  // [N,T]
+  auto copy_v = torch::zeros_like(logp_all).scatter_add(1, ids.index_select(0, row), a_sel);
+  auto gate = torch::sigmoid(z).unsqueeze(1);
+  auto p_mix = gate * logp_all.exp() + (1 - gate) * copy_v;
+  auto logp_mix_all = torch::log(p_mix.clamp_min(1e-30));
+  auto smooth = -torch::where(use_copy.unsqueeze(1), logp_mix_all, logp_all).mean(-1);
+  return ((1.0 - eps) * nll + eps * smooth).sum();
 }
 
 }  // namespace capsfusion::train

@@ -28,7 +28,9 @@ Batch Collate(const std::vector<const Example*>& examples);
 
 //! Sum of the negative log-likelihoods of the batch's labelled tokens. With a
 //! copy head, the likelihood is the gated mixture of the vocabulary and copy
-//! distributions (for rows with copy_rows set).
-torch::Tensor FusionNll(FusionModel& model, const Batch& batch);
+//! distributions (for rows with copy_rows set). With `label_smoothing` e > 0,
+//! each token's term is (1 - e) * its NLL + e * the mean NLL of every vocabulary
+//! entry under the same distribution.
+torch::Tensor FusionNll(FusionModel& model, const Batch& batch, double label_smoothing = 0.0);
 
 }  // namespace capsfusion::train

@@ -56,6 +56,7 @@ ordered_json Json(const TrainOptions& o, const std::string& init_sha256) {
         {"eps", o.optim.eps},
         {"weight_decay", o.optim.weight_decay},
         {"clip", o.optim.clip},
+        {"label_smoothing", o.optim.label_smoothing},
         {"batch_size", o.optim.batch_size},
         {"epochs", o.optim.epochs},
         {"max_steps", o.optim.max_steps}}},
@@ -116,6 +117,10 @@ Status CheckResumable(const std::string& stored_json, const TrainOptions& option
     (*j)["optim"].erase("max_steps");
     // The starting model is known by its contents: it may have moved.
     if (j->contains("init") && (*j)["init"].is_object()) (*j)["init"].erase("file");
+  }
+  // Runs made before label smoothing existed trained without it.
+  if (stored["optim"].is_object() && !stored["optim"].contains("label_smoothing")) {
+    stored["optim"]["label_smoothing"] = 0.0;
   }
   std::string diff;
   for (auto it = now.begin(); it != now.end(); ++it) {

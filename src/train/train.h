@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,10 @@ struct OptimOptions {
   double beta1 = 0.9, beta2 = 0.98, eps = 1e-8;
   double weight_decay = 0.05;  //!< matrices only, not norms
   double clip = 1.0;           //!< global gradient norm; 0: off
+  //! Label smoothing of the training loss: (1 - e) * NLL + e * the mean NLL over
+  //! the whole vocabulary (of the copy mixture with a copy head); 0: off. The dev
+  //! loss is always the plain NLL.
+  double label_smoothing = 0.0;
   int batch_size = 32;         //!< sequences per step
   int epochs = 10;
   int64_t max_steps = 0;       //!< 0: epochs decide; else the run stops here (and the schedule ends here)
@@ -196,6 +201,12 @@ struct ExportOptions {
   //! > 0: the beam width `fuse` uses with this model unless told otherwise
   //! (metadata capsfusion.decoding.num_beams), tuned on dev data.
   int num_beams = 0;
+  //! The length penalty and span continuation `fuse` uses with this model unless
+  //! told otherwise (capsfusion.decoding.length_penalty, .span_bonus,
+  //! .span_min_match), tuned on dev data; unset: none stored.
+  std::optional<float> length_penalty;
+  std::optional<float> span_bonus;
+  int span_min_match = 0;  //!< 0: none stored
 };
 
 struct ExportReport {

@@ -50,6 +50,9 @@ Status CheckOptions(const TrainOptions& o) {
     return Status::InvalidArgument("learning rate must be positive, min ratio in [0, 1], warm-up >= 0");
   }
   if (o.threads < 1) return Status::InvalidArgument("threads must be at least 1");
+  if (!(o.optim.label_smoothing >= 0.0 && o.optim.label_smoothing < 1.0)) {
+    return Status::InvalidArgument("label smoothing must be in [0, 1)");
+  }
   if (o.data.augment_copies < 0 || o.data.lm_fraction < 0) {
     return Status::InvalidArgument("augmentation copies and caption-text fraction must not be negative");
   }
@@ -438,7 +441,8 @@ Status Train(const TrainOptions& options, TrainReport* report) {
     const double lr = LearningRate(opt.optim, state.step, total_steps);
     for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     optimizer.zero_grad();
-    auto loss = FusionNll(model, batch) / static_cast<double>(std::max<int64_t>(1, batch.target_tokens));
+    auto loss = FusionNll(model, batch, opt.optim.label_smoothing) /
+                static_cast<double>(std::max<int64_t>(1, batch.target_tokens));
     loss.backward();
     if (opt.optim.clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), opt.optim.clip);
     optimizer.step();

@@ -156,6 +156,50 @@ TEST(ModelLossTest, CopyLossRewardsCopyableTargets) {
   EXPECT_TRUE(std::isfinite(nll.item<double>()));
 }
 
+TEST(ModelLossTest, PlainLabelSmoothingMixesInTheMeanOverTheVocabulary) {
+  torch::manual_seed(8);
+  FusionModel m(Small(false));
+  m->eval();
+  Example e;
+  e.prompt = {1, 10, 11, 4};
+  e.source = {0, 1, 1, 0};
+  e.target = {10, 12, 2};
+  Batch b = Collate({&e});
+  auto ids = torch::tensor(std::vector<int64_t>{1, 10, 11, 4, 10, 12}).unsqueeze(0);
+  auto lp = torch::log_softmax(m->Logits(m->Hidden(ids, torch::arange(6, torch::kInt64).unsqueeze(0)))[0], -1);
+  const double nll = -(lp[3][10] + lp[4][12] + lp[5][2]).item<double>();
+  const double uniform = -(lp[3].mean() + lp[4].mean() + lp[5].mean()).item<double>();
+  EXPECT_NEAR(FusionNll(m, b, 0.1).item<double>(), 0.9 * nll + 0.1 * uniform, 1e-4);
+  EXPECT_NEAR(FusionNll(m, b, 0.0).item<double>(), nll, 1e-4);
+}
+
+TEST(ModelLossTest, CopyLabelSmoothingUsesTheWholeMixture) {
+  torch::manual_seed(9);
+  FusionModel m(Small(true));
+  m->eval();
+  Example e;
+  e.prompt = {1, 10, 11, 4};
+  e.source = {0, 1, 1, 0};
+  e.target = {11, 2};
+  Batch b = Collate({&e});
+  // The mixture at each target position, as decoding computes it.
+  PromptBatch at0, at1;
+  at0.ids = {{1, 10, 11, 4}};
+  at0.source = {{0, 1, 1, 0}};
+  at1.ids = {{1, 10, 11, 4, 11}};
+  at1.source = {{0, 1, 1, 0, 0}};
+  auto lp0 = NextTokenLogProbs(m, at0)[0], lp1 = NextTokenLogProbs(m, at1)[0];
+  const double nll = -(lp0[11] + lp1[2]).item<double>();
+  const double uniform = -(lp0.mean() + lp1.mean()).item<double>();
+  ASSERT_TRUE(std::isfinite(uniform));
+  EXPECT_NEAR(FusionNll(m, b).item<double>(), nll, 1e-4);
+  auto smoothed = FusionNll(m, b, 0.2);
+  EXPECT_NEAR(smoothed.item<double>(), 0.8 * nll + 0.2 * uniform, 1e-3);
+  smoothed.backward();
+  EXPECT_GT(m->copy_q->weight.grad().abs().sum().item<double>(), 0);
+  EXPECT_TRUE(std::isfinite(m->copy_gate->bias.grad().item<double>()));
+}
+
 TEST(ModelConfigTest, ValidateRejectsBadShapes) {
   ModelConfig c = Small(true);
   EXPECT_TRUE(c.Validate().ok());

@@ -137,6 +137,39 @@ TEST_F(TrainerTest, BadOptionsAreStatuses) {
   o = Options("bad2");
   o.eval.select = "bleu7";
   EXPECT_FALSE(Train(o, nullptr).ok());
+  o = Options("bad3");
+  o.optim.label_smoothing = 1.0;
+  Status smoothing = Train(o, nullptr);
+  EXPECT_EQ(smoothing.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(smoothing.message().find("label smoothing"), std::string::npos) << smoothing.ToString();
+}
+
+TEST_F(TrainerTest, LabelSmoothingIsPartOfTheRunsIdentity) {
+  TrainOptions o = Options("smooth");
+  o.optim.max_steps = 2;
+  o.optim.label_smoothing = 0.1;
+  TrainReport r;
+  ASSERT_TRUE(Train(o, &r).ok());
+  ASSERT_FALSE(r.evals.empty());
+  EXPECT_TRUE(std::isfinite(r.evals.back().dev_loss));
+  o.resume = true;
+  o.optim.max_steps = 3;
+  o.optim.label_smoothing = 0.2;
+  Status other = Train(o, nullptr);
+  EXPECT_NE(other.message().find("optim.label_smoothing"), std::string::npos) << other.ToString();
+
+  // A run whose config.json predates the option trained without smoothing.
+  auto stored = ReadRunConfig(o.run_dir);
+  ASSERT_TRUE(stored.ok());
+  TrainOptions plain = Options("smooth");
+  EXPECT_TRUE(CheckResumable(stored->json, plain, "").message().find("label_smoothing") != std::string::npos);
+  std::string old = stored->json;
+  const std::string key = "\"label_smoothing\": 0.1,";
+  ASSERT_NE(old.find(key), std::string::npos) << old;
+  old.erase(old.find(key), key.size());
+  EXPECT_TRUE(CheckResumable(old, plain, "").ok());
+  plain.optim.label_smoothing = 0.1;
+  EXPECT_FALSE(CheckResumable(old, plain, "").ok());
 }
 
 TEST_F(TrainerTest, CorruptCheckpointIsAStatus) {

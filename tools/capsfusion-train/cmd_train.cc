@@ -133,6 +133,10 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
   sub->add_option("--weight-decay", o.optim.weight_decay, "AdamW weight decay (matrices)")->capture_default_str()->group(optim);
   sub->add_option("--beta1", o.optim.beta1, "AdamW beta1")->capture_default_str()->group(optim);
   sub->add_option("--beta2", o.optim.beta2, "AdamW beta2")->capture_default_str()->group(optim);
+  sub->add_option("--label-smoothing", o.optim.label_smoothing,
+                  "Label smoothing of the training loss (0: off; the dev loss stays plain)")
+      ->capture_default_str()
+      ->group(optim);
   sub->add_option("--clip", o.optim.clip, "Gradient-norm clipping (0: off)")->capture_default_str()->group(optim);
   sub->add_option("--batch-size", o.optim.batch_size, "Sequences per step")->capture_default_str()->group(optim);
   sub->add_option("--epochs", o.optim.epochs, "Epochs")->capture_default_str()->group(optim);
