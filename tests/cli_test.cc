@@ -211,6 +211,46 @@ TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
   EXPECT_EQ(nlohmann::json::parse(ReadFile(dir.File("d.jsonl") + ".summary.json"))["provenance"]["retry_decoding"]["num_beams"],
             1);
   EXPECT_EQ(RunCommand(base + " -o " + dir.File("e.jsonl") + " --temperature 0.7 --num-beams 2", &out), 1) << out;
+  // No tuned length penalty or span continuation: the defaults (span continuation off).
+  EXPECT_EQ(decoding("a.jsonl")["length_penalty"], 2.0);
+  EXPECT_FALSE(decoding("a.jsonl").contains("span_bonus"));
+}
+
+// The same for the tuned length penalty and span continuation; the command line wins.
+TEST(CliModelTest, FuseUsesTheModelsTunedDecodingUnlessTold) {
+  TempDir dir;
+  engine::RandomLlamaConfig cfg;
+  cfg.n_ctx = 512;
+  engine::GgufSpec spec = engine::MakeRandomLlama(cfg);
+  spec.Set("capsfusion.decoding.length_penalty", gguf::Value::Float32(2.5f));
+  spec.Set("capsfusion.decoding.span_bonus", gguf::Value::Float32(1.5f));
+  spec.Set("capsfusion.decoding.span_min_match", gguf::Value::Uint32(4));
+  ASSERT_TRUE(spec.Write(dir.File("m.gguf")).ok());
+  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
+  WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
+  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File("m.gguf") +
+                           " --template " + dir.File("t.txt") + " --max-new-tokens 4 -q --threads 1";
+  auto provenance = [&](const std::string& name) {
+    return nlohmann::json::parse(ReadFile(dir.File(name) + ".summary.json"))["provenance"];
+  };
+  std::string out;
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl"), &out), 0) << out;
+  for (const char* which : {"decoding", "retry_decoding"}) {
+    auto d = provenance("a.jsonl")[which];
+    EXPECT_EQ(d["length_penalty"], 2.5) << which;
+    EXPECT_EQ(d["span_bonus"], 1.5) << which;
+    EXPECT_EQ(d["span_min_match"], 4) << which;
+  }
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("b.jsonl") + " --length-penalty 1 --span-bonus 0", &out), 0) << out;
+  for (const char* which : {"decoding", "retry_decoding"}) {
+    auto d = provenance("b.jsonl")[which];
+    EXPECT_EQ(d["length_penalty"], 1.0) << which;
+    EXPECT_FALSE(d.contains("span_bonus")) << which;
+  }
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --span-min-match 2", &out), 0) << out;
+  EXPECT_EQ(provenance("c.jsonl")["decoding"]["span_min_match"], 2);
+  EXPECT_EQ(provenance("c.jsonl")["decoding"]["span_bonus"], 1.5);
+  EXPECT_EQ(RunCommand(base + " -o " + dir.File("d.jsonl") + " --span-bonus -1", &out), 2) << out;  // a usage error
 }
 
 }  // namespace

@@ -96,6 +96,37 @@ TEST(ModelLoadTest, RecommendedBeamWidthComesFromTheMetadata) {
   EXPECT_EQ(m->Generate(TextPrompts(), o).status().code(), Status::Code::kInvalidArgument);
 }
 
+TEST(ModelLoadTest, TunedDecodingComesFromTheMetadata) {
+  testing::TempDir dir;
+  GgufSpec spec = MakeRandomLlama(RandomLlamaConfig());
+  auto plain = LoadSpec(dir, spec);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(plain->info().recommended_length_penalty.has_value());
+  EXPECT_FALSE(plain->info().recommended_span_bonus.has_value());
+  EXPECT_EQ(plain->info().recommended_span_min_match, 0);
+  spec.Set("capsfusion.decoding.length_penalty", Value::Float32(2.5f));
+  spec.Set("capsfusion.decoding.span_bonus", Value::Float32(2.0f));
+  spec.Set("capsfusion.decoding.span_min_match", Value::Uint32(3));
+  auto m = LoadSpec(dir, spec);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->info().recommended_length_penalty, 2.5f);
+  EXPECT_EQ(m->info().recommended_span_bonus, 2.0f);
+  EXPECT_EQ(m->info().recommended_span_min_match, 3);
+  // Decoding with span continuation, greedy and beam.
+  GenerateOptions o;
+  o.max_new_tokens = 6;
+  o.span_bonus = 2.0f;
+  o.span_min_match = 1;
+  ASSERT_TRUE(m->Generate(TextPrompts(), o).ok());
+  o.num_beams = 3;
+  ASSERT_TRUE(m->Generate(TextPrompts(), o).ok());
+  o.span_bonus = -1.0f;
+  EXPECT_EQ(m->Generate(TextPrompts(), o).status().code(), Status::Code::kInvalidArgument);
+  o.span_bonus = 1.0f;
+  o.span_min_match = 0;
+  EXPECT_EQ(m->Generate(TextPrompts(), o).status().code(), Status::Code::kInvalidArgument);
+}
+
 // The width can be read before loading (fuse sizes the engine's batch with it).
 TEST(ModelLoadTest, RecommendedBeamWidthCanBePeekedAtFromTheHeader) {
   testing::TempDir dir;
@@ -344,6 +375,15 @@ TEST(ModelLoadTest, HostileFilesGiveErrorsNamingTheFault) {
       {"recommended beams as text",
        [](GgufSpec* s) { s->Set("capsfusion.decoding.num_beams", Value::String("five")); },
        Status::Code::kInvalidArgument, "capsfusion.decoding.num_beams"},
+      {"span bonus as text", [](GgufSpec* s) { s->Set("capsfusion.decoding.span_bonus", Value::String("2")); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.span_bonus"},
+      {"negative span bonus", [](GgufSpec* s) { s->Set("capsfusion.decoding.span_bonus", Value::Float32(-1)); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.span_bonus"},
+      {"zero span match", [](GgufSpec* s) { s->Set("capsfusion.decoding.span_min_match", Value::Uint32(0)); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.span_min_match"},
+      {"NaN length penalty",
+       [](GgufSpec* s) { s->Set("capsfusion.decoding.length_penalty", Value::Float32(NAN)); },
+       Status::Code::kInvalidArgument, "capsfusion.decoding.length_penalty"},
       {"more layers than tensors", [](GgufSpec* s) { s->Set("llama.block_count", Value::Uint32(3)); },
        Status::Code::kNotFound, "blk.2.attn_norm.weight"},
       {"norm not F32",

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -59,6 +60,86 @@ TEST(SamplerTest, NoRepeatNgramBansCompletionsOfSeenNgrams) {
   std::fill(s.begin(), s.end(), 1.0f);
   ApplyNoRepeatNgram(s.data(), 10, hist.data(), hist.size(), 7);
   for (float x : s) EXPECT_EQ(x, 1.0f);
+}
+
+//! The tokens ApplySpanContinuation should favour, found the slow way: for
+//! every span length from the longest down, every place in the source where the
+//! generated tail repeats, then what follows it.
+std::set<int32_t> NaiveContinuations(const std::vector<int32_t>& src, const std::vector<int32_t>& gen, int min_match) {
+  for (int k = static_cast<int>(std::min<size_t>(32, gen.size())); k >= min_match; --k) {
+    std::set<int32_t> next;
+    for (size_t start = 0; start + k < src.size(); ++start) {
+      if (std::equal(gen.end() - k, gen.end(), src.begin() + start)) next.insert(src[start + k]);
+    }
+    if (!next.empty()) return next;
+  }
+  return {};
+}
+
+TEST(SamplerTest, SpanContinuationFollowsTheLongestRepeatedSpan) {
+  // Source "5 6 7 6 8": after "5 6" the longest repeated span ends at the first
+  // 6, so 7 continues it, not the 8 after the other 6.
+  const std::vector<int32_t> src = {5, 6, 7, 6, 8};
+  std::vector<float> s(10, 0.0f);
+  const std::vector<int32_t> gen = {9, 5, 6};
+  ApplySpanContinuation(s.data(), 10, src.data(), src.size(), gen.data(), gen.size(), 2.0f, 1, false);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], i == 7 ? 2.0f : 0.0f) << i;
+  // With only "6" repeated, both continuations tie.
+  std::fill(s.begin(), s.end(), 0.0f);
+  const std::vector<int32_t> tail6 = {9, 6};
+  ApplySpanContinuation(s.data(), 10, src.data(), src.size(), tail6.data(), tail6.size(), 2.0f, 1, false);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], (i == 7 || i == 8) ? 2.0f : 0.0f) << i;
+  // ...unless a single repeated token is below min_match.
+  std::fill(s.begin(), s.end(), 0.0f);
+  ApplySpanContinuation(s.data(), 10, src.data(), src.size(), tail6.data(), tail6.size(), 2.0f, 2, false);
+  for (float x : s) EXPECT_EQ(x, 0.0f);
+  // The end of the source has no continuation; banned tokens stay banned.
+  std::fill(s.begin(), s.end(), 0.0f);
+  s[7] = -kInf;
+  ApplySpanContinuation(s.data(), 10, src.data(), src.size(), gen.data(), gen.size(), 2.0f, 1, false);
+  EXPECT_EQ(s[7], -kInf);
+  for (int i = 0; i < 10; ++i) {
+    if (i != 7) EXPECT_EQ(s[i], 0.0f) << i;
+  }
+}
+
+TEST(SamplerTest, SpanContinuationRenormalisesLogProbabilities) {
+  std::vector<float> logits = {1.0f, 0.5f, -0.5f, 2.0f, 0.0f, -1.0f};
+  std::vector<float> lp(6);
+  LogSoftmax(logits.data(), 6, lp.data());
+  const std::vector<int32_t> src = {3, 1, 4, 1, 5};
+  const std::vector<int32_t> gen = {3, 1};
+  auto out = lp;
+  ApplySpanContinuation(out.data(), 6, src.data(), src.size(), gen.data(), gen.size(), 1.5f, 2, true);
+  EXPECT_NEAR(LogSumExp(out.data(), 6), 0.0, 1e-5);
+  // Token 4 gained exactly the bonus relative to every other token.
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_NEAR(out[i] - out[0], lp[i] - lp[0] + (i == 4 ? 1.5f : 0.0f), 1e-5) << i;
+  }
+  // A continuation banned before stays banned, and the rest is renormalised.
+  out = lp;
+  out[4] = -kInf;
+  ApplySpanContinuation(out.data(), 6, src.data(), src.size(), gen.data(), gen.size(), 1.5f, 2, true);
+  EXPECT_EQ(out[4], -kInf);
+  EXPECT_NEAR(LogSumExp(out.data(), 6), 0.0, 1e-5);
+  // A bonus of 0 changes nothing.
+  out = lp;
+  ApplySpanContinuation(out.data(), 6, src.data(), src.size(), gen.data(), gen.size(), 0.0f, 1, true);
+  EXPECT_EQ(out, lp);
+}
+
+TEST(SamplerTest, SpanContinuationMatchesTheNaiveSearch) {
+  Rng rng(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<int32_t> src(2 + rng.Next() % 30), gen(1 + rng.Next() % 12);
+    for (auto& t : src) t = static_cast<int32_t>(rng.Next() % 4);  // few symbols: many repeats
+    for (auto& t : gen) t = static_cast<int32_t>(rng.Next() % 4);
+    const int min_match = 1 + static_cast<int>(rng.Next() % 3);
+    std::vector<float> s(4, 0.0f);
+    ApplySpanContinuation(s.data(), 4, src.data(), src.size(), gen.data(), gen.size(), 1.0f, min_match, false);
+    const std::set<int32_t> want = NaiveContinuations(src, gen, min_match);
+    for (int32_t t = 0; t < 4; ++t) EXPECT_EQ(s[t], want.count(t) ? 1.0f : 0.0f) << "trial " << trial << " token " << t;
+  }
 }
 
 TEST(SamplerTest, ArgmaxAndLogSoftmax) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct BackendInfo {
   std::string model_sha256;     //!< local: SHA-256 of the GGUF file; remote: empty
   std::string prompt_template;  //!< template text from the model's metadata, or empty (use the paper's)
   int recommended_num_beams = 0;  //!< local: the model's tuned beam width (ModelInfo), 0: none
+  std::optional<float> recommended_length_penalty;  //!< local: the model's tuned length penalty (ModelInfo)
+  std::optional<float> recommended_span_bonus;      //!< local: the model's tuned span continuation (ModelInfo)
+  int recommended_span_min_match = 0;               //!< 0: none
   std::vector<std::string> endpoints;  //!< remote: base URLs (without credentials)
 };
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,13 @@ struct GenerateOptions {
   //! (Hugging Face's behaviour). False: only the generated tokens, so that a
   //! fusion model may copy phrases of its sources but not repeat itself.
   bool penalize_prompt = true;
+  //! Span continuation: when the output's last span_min_match or more tokens
+  //! repeat a span of the prompt, the token that follows the longest such span
+  //! gets this much added to its log-probability (renormalised under beam
+  //! search), so copied names and titles are continued in order rather than
+  //! broken off at a repeated token. 0: off.
+  float span_bonus = 0.0f;
+  int span_min_match = 3;
   std::vector<std::string> stop;  //!< stop strings (not included in the output)
   //! Compute the token prefix common to all prompts once and share its KV cache
   //! (also across calls); false computes every prompt in full. Outputs are the
@@ -89,6 +97,12 @@ struct ModelInfo {
   //! The beam width the model was tuned for (metadata "capsfusion.decoding.num_beams"),
   //! which `fuse` uses unless --num-beams is given; 0 when the file has none.
   int recommended_num_beams = 0;
+  //! The length penalty it was tuned for ("capsfusion.decoding.length_penalty"), if any.
+  std::optional<float> recommended_length_penalty;
+  //! The span continuation it was tuned for ("capsfusion.decoding.span_bonus" and
+  //! ".span_min_match"; GenerateOptions::span_bonus), if any.
+  std::optional<float> recommended_span_bonus;
+  int recommended_span_min_match = 0;  //!< 0: none
 };
 
 class Model {

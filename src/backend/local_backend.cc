@@ -17,6 +17,9 @@ class LocalBackend final : public Backend {
     info_.model_sha256 = m.file_sha256;
     info_.prompt_template = m.prompt_template;
     info_.recommended_num_beams = m.recommended_num_beams;
+    info_.recommended_length_penalty = m.recommended_length_penalty;
+    info_.recommended_span_bonus = m.recommended_span_bonus;
+    info_.recommended_span_min_match = m.recommended_span_min_match;
   }
 
   const BackendInfo& info() const override { return info_; }

@@ -75,7 +75,9 @@ struct Generator::Run {
   bool beam_mode() const { return o.num_beams > 1; }
   size_t need(const Request&) const { return static_cast<size_t>(o.num_beams); }
 
-  bool HasPenalties() const { return o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0; }
+  bool HasPenalties() const {
+    return o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.span_bonus != 0.0f;
+  }
 
   void ApplyPenalties(float* scores, const int32_t* hist, size_t n_hist) {
     ApplyRepetitionPenalty(scores, n_vocab, hist, n_hist, o.repetition_penalty, &seen);
@@ -157,6 +159,8 @@ struct Generator::Run {
         if (o.penalize_prompt) scratch_tokens.assign(r.prompt->begin(), r.prompt->end());
         scratch_tokens.insert(scratch_tokens.end(), running[b].tokens.begin(), running[b].tokens.end());
         ApplyPenalties(proc, scratch_tokens.data(), scratch_tokens.size());
+        ApplySpanContinuation(proc, n_vocab, r.prompt->data(), r.prompt->size(), running[b].tokens.data(),
+                              running[b].tokens.size(), o.span_bonus, o.span_min_match, /*log_probs=*/true);
         lp[b] = proc;
       }
     }
@@ -227,12 +231,16 @@ int32_t PickToken(const float* logits, int64_t n_vocab, const DecodeOptions& o, 
                   int n_prompt, TokenSampler* sampler, Rng* rng, std::vector<float>* work,
                   std::vector<uint8_t>* seen) {
   const float* scores = logits;
-  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0) {
+  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0 || o.span_bonus != 0.0f) {
     work->assign(logits, logits + n_vocab);
     const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(n_prompt);
     ApplyRepetitionPenalty(work->data(), n_vocab, history.data() + from, history.size() - from,
                            o.repetition_penalty, seen);
     ApplyNoRepeatNgram(work->data(), n_vocab, history.data() + from, history.size() - from, o.no_repeat_ngram_size);
+    // Logits: adding the bonus is adding it to the log-probabilities before they are normalised.
+    ApplySpanContinuation(work->data(), n_vocab, history.data(), static_cast<size_t>(n_prompt),
+                          history.data() + n_prompt, history.size() - static_cast<size_t>(n_prompt), o.span_bonus,
+                          o.span_min_match, /*log_probs=*/false);
     scores = work->data();
   }
   if (o.temperature <= 0) return Argmax(scores, n_vocab);
@@ -265,6 +273,8 @@ Status ValidateDecodeOptions(const DecodeOptions& o) {
   }
   if (o.no_repeat_ngram_size < 0) return Status::InvalidArgument("no_repeat_ngram_size must be >= 0");
   if (!std::isfinite(o.length_penalty)) return Status::InvalidArgument("length_penalty must be finite");
+  if (!std::isfinite(o.span_bonus) || o.span_bonus < 0) return Status::InvalidArgument("span_bonus must be >= 0");
+  if (o.span_min_match < 1) return Status::InvalidArgument("span_min_match must be >= 1");
   for (const std::string& s : o.stop) {
     if (s.empty()) return Status::InvalidArgument("stop strings must not be empty");
   }

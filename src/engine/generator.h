@@ -55,6 +55,8 @@ struct DecodeOptions {
   float repetition_penalty = 1.0f;
   int no_repeat_ngram_size = 0;
   bool penalize_prompt = true;  //!< penalties also count the prompt's tokens (false: generated ones only)
+  float span_bonus = 0.0f;      //!< span continuation over the prompt (ApplySpanContinuation); 0: off
+  int span_min_match = 3;       //!< shortest repeated span that earns the bonus
   std::vector<std::string> stop;
   bool share_prefix = true;  //!< compute the common prefix once (and reuse the cached one)
 };

@@ -1,5 +1,7 @@
 #include "engine/model_loader.h"
 
+#include <cmath>
+
 #include "engine/architecture.h"
 #include "engine/llama_model.h"
 #include "tokenizer/tokenizer_metadata.h"
@@ -23,6 +25,8 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options) {
   d.repetition_penalty = options.repetition_penalty;
   d.no_repeat_ngram_size = options.no_repeat_ngram_size;
   d.penalize_prompt = options.penalize_prompt;
+  d.span_bonus = options.span_bonus;
+  d.span_min_match = options.span_min_match;
   d.stop = options.stop;
   d.share_prefix = options.share_prefix;
   return d;
@@ -39,6 +43,29 @@ StatusOr<int> ReadRecommendedBeams(const gguf::GgufFile& file, const std::string
                                    "' must be an integer in [1, " + std::to_string(kMaxBeams) + "]");
   }
   return static_cast<int>(*beams);
+}
+
+//! Reads the decoding settings other than the beam width into `info`.
+Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, ModelInfo* info) {
+  auto bad = [&](const char* key, const std::string& want) {
+    return Status::InvalidArgument(path + ": metadata key '" + std::string(key) + "' must be " + want);
+  };
+  if (file.Has(kRecommendedLengthPenaltyKey)) {
+    auto v = file.GetFloat32(kRecommendedLengthPenaltyKey);
+    if (!v.ok() || !std::isfinite(*v) || std::fabs(*v) > 100) return bad(kRecommendedLengthPenaltyKey, "a number in [-100, 100]");
+    info->recommended_length_penalty = *v;
+  }
+  if (file.Has(kRecommendedSpanBonusKey)) {
+    auto v = file.GetFloat32(kRecommendedSpanBonusKey);
+    if (!v.ok() || !std::isfinite(*v) || *v < 0 || *v > 100) return bad(kRecommendedSpanBonusKey, "a number in [0, 100]");
+    info->recommended_span_bonus = *v;
+  }
+  if (file.Has(kRecommendedSpanMinMatchKey)) {
+    auto v = file.GetUint32(kRecommendedSpanMinMatchKey);
+    if (!v.ok() || *v < 1 || *v > 32) return bad(kRecommendedSpanMinMatchKey, "an integer in [1, 32]");
+    info->recommended_span_min_match = static_cast<int>(*v);
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -88,6 +115,7 @@ StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const std::string& path, const 
   auto beams = ReadRecommendedBeams(*m->file, path);
   if (!beams.ok()) return beams.status();
   info.recommended_num_beams = *beams;
+  CF_RETURN_IF_ERROR(ReadDecodingHints(*m->file, path, &info));
   if (options.hash_file) {
     auto sha = Sha256FileHex(path);
     if (!sha.ok()) return sha.status();

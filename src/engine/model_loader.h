@@ -31,6 +31,10 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options);
 
 //! GGUF metadata key of the beam width a model was tuned for (ModelInfo::recommended_num_beams).
 constexpr const char* kRecommendedBeamsKey = "capsfusion.decoding.num_beams";
+//! GGUF metadata keys of the other decoding settings a model was tuned for (ModelInfo).
+constexpr const char* kRecommendedLengthPenaltyKey = "capsfusion.decoding.length_penalty";
+constexpr const char* kRecommendedSpanBonusKey = "capsfusion.decoding.span_bonus";
+constexpr const char* kRecommendedSpanMinMatchKey = "capsfusion.decoding.span_min_match";
 
 //! The beam width the GGUF file at `path` recommends (kRecommendedBeamsKey),
 //! read from its header alone; 0 when it names none or cannot be read (loading

@@ -79,6 +79,37 @@ void ApplyNoRepeatNgram(float* scores, int64_t n_vocab, const int32_t* history, 
   }
 }
 
+void ApplySpanContinuation(float* scores, int64_t n_vocab, const int32_t* source, size_t n_source,
+                           const int32_t* generated, size_t n_generated, float bonus, int min_match,
+                           bool log_probs) {
+  constexpr int kMaxMatch = 32;
+  if (bonus == 0.0f || min_match < 1 || n_generated < static_cast<size_t>(min_match) || n_source < 2) return;
+  int best = 0;
+  std::vector<int32_t> next;
+  for (size_t j = 0; j + 1 < n_source; ++j) {  // j: the last source token of the span
+    int k = 0;
+    while (k < kMaxMatch && static_cast<size_t>(k) < n_generated && static_cast<size_t>(k) <= j &&
+           source[j - k] == generated[n_generated - 1 - k]) {
+      ++k;
+    }
+    if (k == 0 || k < best) continue;
+    if (k > best) {
+      best = k;
+      next.clear();
+    }
+    next.push_back(source[j + 1]);
+  }
+  if (best < min_match) return;
+  std::sort(next.begin(), next.end());
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  for (int32_t t : next) {
+    if (t >= 0 && t < n_vocab && scores[t] > kNegInf) scores[t] += bonus;
+  }
+  if (!log_probs) return;
+  const double lse = LogSumExp(scores, n_vocab);
+  for (int64_t v = 0; v < n_vocab; ++v) scores[v] = static_cast<float>(scores[v] - lse);
+}
+
 int32_t Argmax(const float* scores, int64_t n) {
   int64_t best = 0;
   for (int64_t i = 1; i < n; ++i) {

@@ -39,6 +39,18 @@ void ApplyRepetitionPenalty(float* scores, int64_t n_vocab, const int32_t* histo
 void ApplyNoRepeatNgram(float* scores, int64_t n_vocab, const int32_t* history, size_t n_history, int n);
 
 //! Index of the largest score; the lowest index wins a tie.
+//! Span continuation. Finds the longest span of `source` (at most 32 tokens)
+//! that the end of `generated` repeats, and when it is at least min_match
+//! tokens long adds `bonus` to the score of each token that follows such a span
+//! in the source. A copy of a source span is so pulled on in order instead of
+//! jumping to another occurrence of its last token. When `log_probs` is set the
+//! scores are log-probabilities and, whenever such a span is found, they are
+//! renormalised after the bonus (so a beam's total still sums log-probabilities,
+//! and the mass of tokens banned before, at -inf, goes to the others).
+void ApplySpanContinuation(float* scores, int64_t n_vocab, const int32_t* source, size_t n_source,
+                           const int32_t* generated, size_t n_generated, float bonus, int min_match,
+                           bool log_probs);
+
 int32_t Argmax(const float* scores, int64_t n);
 
 //! log(sum(exp(x))) computed stably (max subtracted), in double.

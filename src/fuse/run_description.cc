@@ -24,6 +24,10 @@ nlohmann::ordered_json DecodingJson(const GenerateOptions& g) {
   j["seed"] = g.seed;
   j["repetition_penalty"] = g.repetition_penalty;
   j["no_repeat_ngram_size"] = g.no_repeat_ngram_size;
+  if (g.span_bonus != 0.0f) {  // (absent when off, so runs made before it existed still resume)
+    j["span_bonus"] = g.span_bonus;
+    j["span_min_match"] = g.span_min_match;
+  }
   j["penalize_prompt"] = g.penalize_prompt;
   j["stop"] = g.stop;
   return j;

@@ -1,4 +1,5 @@
 // Export(): a run's checkpoint (or the average of its last ones) to GGUF.
+#include <cmath>
 #include <filesystem>
 
 #include "engine/model_loader.h"
@@ -95,6 +96,18 @@ Status Export(const ExportOptions& options, ExportReport* report) {
     return Status::InvalidArgument("--num-beams must be in [0, " + std::to_string(engine::kMaxBeams) + "] (0: none)");
   }
   info.num_beams = options.num_beams;
+  if (options.length_penalty && !(std::isfinite(*options.length_penalty) && std::fabs(*options.length_penalty) <= 100)) {
+    return Status::InvalidArgument("--length-penalty must be a number in [-100, 100]");
+  }
+  if (options.span_bonus && !(std::isfinite(*options.span_bonus) && *options.span_bonus >= 0 && *options.span_bonus <= 100)) {
+    return Status::InvalidArgument("--span-bonus must be in [0, 100]");
+  }
+  if (options.span_min_match < 0 || options.span_min_match > 32) {
+    return Status::InvalidArgument("--span-min-match must be in [1, 32] (0: none)");
+  }
+  info.length_penalty = options.length_penalty;
+  info.span_bonus = options.span_bonus;
+  info.span_min_match = options.span_min_match;
   std::vector<std::string> special = TemplateSpecialPieces(run->prompt_template);
   if (!special.empty()) info.copy_end_token_id = (*vocab)->PieceId(special.back());
   gguf::GgufWriter writer;

@@ -36,6 +36,11 @@ Status WriteModel(FusionModel& model, const Vocab& vocab, const GgufModelInfo& i
   w->SetString("capsfusion.prompt_template", info.prompt_template);
   w->SetUint64("capsfusion.training.step", static_cast<uint64_t>(info.step));
   if (info.num_beams > 0) w->SetUint32(engine::kRecommendedBeamsKey, static_cast<uint32_t>(info.num_beams));
+  if (info.length_penalty) w->SetFloat32(engine::kRecommendedLengthPenaltyKey, *info.length_penalty);
+  if (info.span_bonus) w->SetFloat32(engine::kRecommendedSpanBonusKey, *info.span_bonus);
+  if (info.span_min_match > 0) {
+    w->SetUint32(engine::kRecommendedSpanMinMatchKey, static_cast<uint32_t>(info.span_min_match));
+  }
   if (!info.run_config_json.empty()) w->SetString("capsfusion.training.config", info.run_config_json);
 
   uint64_t total = 0;

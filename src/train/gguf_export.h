@@ -9,6 +9,7 @@
 // and tensors.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "capsfusion/status.h"
@@ -29,6 +30,9 @@ struct GgufModelInfo {
   int32_t copy_end_token_id = -1;  //!< the template's end piece (copy sources precede it)
   bool quantize_q8_0 = false;   //!< matrices whose rows are a multiple of 32 become Q8_0
   int num_beams = 0;            //!< > 0: stored as the beam width the model was tuned for
+  std::optional<float> length_penalty;  //!< stored as the length penalty it was tuned for
+  std::optional<float> span_bonus;      //!< stored as the span continuation it was tuned for
+  int span_min_match = 0;               //!< > 0: stored with it
 };
 
 //! Adds the hyperparameters and tensors of `model` to `writer`; returns the

@@ -148,6 +148,32 @@ TEST_F(ExportTest, PlainModelIsLlama) {
   EXPECT_EQ(f->FindTensor("copy.query.weight"), nullptr);
   EXPECT_FALSE(f->Has("llama.copy.key_length"));
   EXPECT_FALSE(f->Has("capsfusion.decoding.num_beams"));
+  EXPECT_FALSE(f->Has("capsfusion.decoding.length_penalty"));
+  EXPECT_FALSE(f->Has("capsfusion.decoding.span_bonus"));
+  EXPECT_FALSE(f->Has("capsfusion.decoding.span_min_match"));
+}
+
+TEST_F(ExportTest, TunedDecodingIsStoredForFuse) {
+  ExportOptions e;
+  e.run_dir = dir_->File("plain");
+  e.output = dir_->File("tuned.gguf");
+  e.length_penalty = 2.5f;
+  e.span_bonus = 2.0f;
+  e.span_min_match = 3;
+  auto f = ExportAndOpen(e);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(*f->GetFloat32("capsfusion.decoding.length_penalty"), 2.5f);
+  EXPECT_EQ(*f->GetFloat32("capsfusion.decoding.span_bonus"), 2.0f);
+  EXPECT_EQ(*f->GetUint32("capsfusion.decoding.span_min_match"), 3u);
+  e.output = dir_->File("bad.gguf");
+  e.span_bonus = -1.0f;
+  EXPECT_EQ(Export(e, nullptr).code(), Status::Code::kInvalidArgument);
+  e.span_bonus = 2.0f;
+  e.span_min_match = 40;
+  EXPECT_EQ(Export(e, nullptr).code(), Status::Code::kInvalidArgument);
+  e.span_min_match = 3;
+  e.length_penalty = NAN;
+  EXPECT_EQ(Export(e, nullptr).code(), Status::Code::kInvalidArgument);
 }
 
 TEST_F(ExportTest, NumBeamsIsStoredForFuse) {

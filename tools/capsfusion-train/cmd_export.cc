@@ -25,6 +25,12 @@ void AddExportCommand(CLI::App& app, Runner* run) {
   sub->add_option("--type", e->type, "Matrix weight type: f32 or q8_0")->capture_default_str();
   sub->add_option("--num-beams", e->num_beams,
                   "Store the beam width fuse should use with this model (capsfusion.decoding.num_beams)");
+  sub->add_option("--length-penalty", e->length_penalty,
+                  "Store the length penalty fuse should use with this model (capsfusion.decoding.length_penalty)");
+  sub->add_option("--span-bonus", e->span_bonus,
+                  "Store the span continuation fuse should use with this model (capsfusion.decoding.span_bonus)");
+  sub->add_option("--span-min-match", e->span_min_match,
+                  "Store the shortest span that earns it (capsfusion.decoding.span_min_match)");
   sub->add_option("--name", e->name, "general.name (default: the run directory's name)");
   sub->callback([e, run] {
     *run = [e] {

@@ -75,6 +75,9 @@ struct FuseArgs {
   int qc_alternatives = -1;  // -1: every other beam
   bool num_beams_given = false;  // --num-beams on the command line (else the model's tuned width, if any)
   bool retry_num_beams_given = false;
+  bool length_penalty_given = false;  // --length-penalty (else the model's tuned one, if any)
+  bool span_given = false;            // --span-bonus (else the model's tuned one, if any)
+  bool span_min_match_given = false;
   QcFlags qc;
   // resume, sharding
   uint64_t chunk_rows = 10000;
@@ -168,6 +171,17 @@ int RunFuse(const FuseArgs& a) {
     if (!made.ok()) return Fail(cmd, made.status());
     backend = std::move(*made);
     widths(backend->info().recommended_num_beams, &gen.num_beams, &retry.num_beams);
+    // The model's other tuned decoding settings, unless given.
+    const BackendInfo& tuned = backend->info();
+    for (GenerateOptions* g : {&gen, &retry}) {
+      if (!a.length_penalty_given && tuned.recommended_length_penalty) {
+        g->length_penalty = *tuned.recommended_length_penalty;
+      }
+      if (!a.span_given && tuned.recommended_span_bonus) g->span_bonus = *tuned.recommended_span_bonus;
+      if (!a.span_min_match_given && tuned.recommended_span_min_match > 0) {
+        g->span_min_match = tuned.recommended_span_min_match;
+      }
+    }
     // QC may replace a failing caption by the next best beam that passes: ask
     // beam search for those hypotheses too.
     if (!a.no_qc) {
@@ -406,7 +420,9 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--max-prompt-tokens", args->max_prompt_tokens, "Prompt token budget; the raw caption's tail is cut to fit")->capture_default_str()->group(g);
   sub->add_option("--max-new-tokens", args->gen.max_new_tokens, "Most tokens generated per caption")->capture_default_str()->group(g);
   sub->add_option("--num-beams", args->gen.num_beams, "Beam search width (1: greedy or sampling; default: 1 when sampling, else the model's tuned width if its file gives one, else 3)")->capture_default_str()->group(g);
-  sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty")->capture_default_str()->group(g);
+  sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty (default: the model's tuned one if its file gives one, else 2)")->capture_default_str()->group(g);
+  sub->add_option("--span-bonus", args->gen.span_bonus, "Added to the log-probability of the token that continues a span of 3 or more tokens copied from the prompt, so names are copied in order (0: off; default: the model's tuned value if its file gives one, else 0)")->check(CLI::Range(0.0, 100.0))->capture_default_str()->group(g);
+  sub->add_option("--span-min-match", args->gen.span_min_match, "Shortest copied span that earns --span-bonus (default: the model's, else 3)")->check(CLI::Range(1, 32))->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
   sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
   sub->add_option("--top-p", args->gen.top_p, "Nucleus sampling threshold (1: off)")->capture_default_str()->group(g);
@@ -444,6 +460,11 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->retry.stop = args->gen.stop;
     args->num_beams_given = sub->get_option("--num-beams")->count() > 0;
     args->retry_num_beams_given = sub->get_option("--retry-num-beams")->count() > 0;
+    args->length_penalty_given = sub->get_option("--length-penalty")->count() > 0;
+    args->span_given = sub->get_option("--span-bonus")->count() > 0;
+    args->span_min_match_given = sub->get_option("--span-min-match")->count() > 0;
+    args->retry.span_bonus = args->gen.span_bonus;
+    args->retry.span_min_match = args->gen.span_min_match;
     *run = [args] { return RunFuse(*args); };
   });
 }
