@@ -216,6 +216,42 @@ TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
   EXPECT_FALSE(decoding("a.jsonl").contains("span_bonus"));
 }
 
+// set-decoding shows a file's tuned settings, stores new ones, and fuse follows them.
+TEST(CliModelTest, SetDecodingStoresWhatFuseUses) {
+  TempDir dir;
+  engine::RandomLlamaConfig cfg;
+  cfg.n_ctx = 512;
+  ASSERT_TRUE(engine::MakeRandomLlama(cfg).Write(dir.File("m.gguf")).ok());
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf"), &out), 0) << out;
+  EXPECT_NE(out.find("no tuned decoding settings"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " -o " + dir.File("t.gguf") +
+                           " --num-beams 2 --span-bonus 1.5 --span-min-match 2",
+                       &out),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("t.gguf"), &out), 0) << out;
+  EXPECT_NE(out.find("capsfusion.decoding.num_beams 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("capsfusion.decoding.span_bonus 1.5"), std::string::npos) << out;
+  EXPECT_NE(out.find("capsfusion.decoding.span_min_match 2"), std::string::npos) << out;
+  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
+  WriteFile(dir.File("p.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
+  ASSERT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("f.jsonl") + " --model " +
+                           dir.File("t.gguf") + " --template " + dir.File("p.txt") + " --max-new-tokens 4 -q --threads 1",
+                       &out),
+            0)
+      << out;
+  auto d = nlohmann::json::parse(ReadFile(dir.File("f.jsonl") + ".summary.json"))["provenance"]["decoding"];
+  EXPECT_EQ(d["num_beams"], 2);
+  EXPECT_EQ(d["span_bonus"], 1.5);
+  EXPECT_EQ(d["span_min_match"], 2);
+  // Bad values are usage errors; a broken file is a one-line failure naming it.
+  EXPECT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " --span-min-match 0", &out), 2) << out;
+  WriteFile(dir.File("junk.gguf"), "junk");
+  EXPECT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("junk.gguf") + " --span-bonus 1", &out), 1) << out;
+  EXPECT_NE(out.find("junk.gguf"), std::string::npos) << out;
+}
+
 // The same for the tuned length penalty and span continuation; the command line wins.
 TEST(CliModelTest, FuseUsesTheModelsTunedDecodingUnlessTold) {
   TempDir dir;

@@ -49,6 +49,7 @@ void AddQcCommand(CLI::App& app, Runner* run);
 void AddServeCommand(CLI::App& app, Runner* run);
 void AddTeachCommand(CLI::App& app, Runner* run);
 void AddCaptionCommand(CLI::App& app, Runner* run);
+void AddSetDecodingCommand(CLI::App& app, Runner* run);
 // train and export: AddTrainerCommands in trainer_launcher.h (they run capsfusion-train).
 
 }  // namespace capsfusion::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, &run);
   AddTeachCommand(app, &run);
   AddCaptionCommand(app, &run);
+  AddSetDecodingCommand(app, &run);
   AddTrainerCommands(app, &run);
   return RunApp(app, run, argc, argv);
 }

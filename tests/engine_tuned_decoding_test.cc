@@ -1,0 +1,109 @@
+// Storing tuned decoding settings in a model file: only those keys change.
+#include "engine/tuned_decoding.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "engine/random_llama.h"
+#include "gguf/gguf.h"
+#include "test_util.h"
+
+namespace capsfusion {
+namespace {
+
+using gguf::GgufFile;
+
+std::unique_ptr<GgufFile> OpenOrDie(const std::string& path) {
+  auto f = GgufFile::Open(path);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? std::move(*f) : nullptr;
+}
+
+//! Every key other than the decoding ones, and every tensor, are the same.
+void ExpectSameModel(const GgufFile& a, const GgufFile& b) {
+  std::vector<std::string> ka, kb;
+  for (const auto& k : a.keys()) {
+    if (k.rfind("capsfusion.decoding.", 0) != 0) ka.push_back(k);
+  }
+  for (const auto& k : b.keys()) {
+    if (k.rfind("capsfusion.decoding.", 0) != 0) kb.push_back(k);
+  }
+  ASSERT_EQ(ka, kb);
+  for (const auto& k : ka) EXPECT_EQ(a.Find(k)->DebugString(1000), b.Find(k)->DebugString(1000)) << k;
+  ASSERT_EQ(a.tensors().size(), b.tensors().size());
+  for (size_t i = 0; i < a.tensors().size(); ++i) {
+    const auto& x = a.tensors()[i];
+    const auto& y = b.tensors()[i];
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_EQ(x.type, y.type);
+    EXPECT_EQ(x.shape, y.shape);
+    ASSERT_EQ(x.n_bytes, y.n_bytes);
+    EXPECT_EQ(std::memcmp(x.data, y.data, x.n_bytes), 0) << x.name;
+  }
+}
+
+TEST(TunedDecodingTest, StoresTheSettingsAndKeepsEverythingElse) {
+  testing::TempDir dir;
+  engine::GgufSpec spec = engine::MakeRandomLlama(engine::RandomLlamaConfig());
+  spec.Set("capsfusion.decoding.num_beams", gguf::Value::Uint32(3));
+  ASSERT_TRUE(spec.Write(dir.File("m.gguf")).ok());
+  engine::TunedDecoding t;
+  t.length_penalty = 2.5f;
+  t.span_bonus = 2.0f;
+  t.span_min_match = 3;
+  ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("m.gguf"), dir.File("t.gguf"), t).ok());
+  auto a = OpenOrDie(dir.File("m.gguf"));
+  auto b = OpenOrDie(dir.File("t.gguf"));
+  ASSERT_TRUE(a && b);
+  ExpectSameModel(*a, *b);
+  EXPECT_EQ(*b->GetUint32("capsfusion.decoding.num_beams"), 3u);  // unset: kept
+  EXPECT_EQ(*b->GetFloat32("capsfusion.decoding.length_penalty"), 2.5f);
+  EXPECT_EQ(*b->GetFloat32("capsfusion.decoding.span_bonus"), 2.0f);
+  EXPECT_EQ(*b->GetUint32("capsfusion.decoding.span_min_match"), 3u);
+
+  // In place, replacing a value where it stands.
+  engine::TunedDecoding beams;
+  beams.num_beams = 6;
+  ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("t.gguf"), dir.File("t.gguf"), beams).ok());
+  auto c = OpenOrDie(dir.File("t.gguf"));
+  ASSERT_TRUE(c);
+  ExpectSameModel(*a, *c);
+  EXPECT_EQ(*c->GetUint32("capsfusion.decoding.num_beams"), 6u);
+  EXPECT_EQ(*c->GetFloat32("capsfusion.decoding.span_bonus"), 2.0f);
+  EXPECT_EQ(c->keys(), b->keys());
+}
+
+TEST(TunedDecodingTest, BadSettingsAndFilesAreStatuses) {
+  testing::TempDir dir;
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(dir.File("m.gguf")).ok());
+  engine::TunedDecoding t;
+  t.span_bonus = -1.0f;
+  EXPECT_EQ(engine::WriteWithTunedDecoding(dir.File("m.gguf"), dir.File("o.gguf"), t).code(),
+            Status::Code::kInvalidArgument);
+  t = {};
+  t.num_beams = 0;
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+  t = {};
+  t.span_min_match = 33;
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+  t = {};
+  t.length_penalty = NAN;
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("o.gguf")));
+  t = {};
+  t.span_bonus = 1.0f;
+  testing::WriteFile(dir.File("junk.gguf"), "not a model");
+  Status junk = engine::WriteWithTunedDecoding(dir.File("junk.gguf"), dir.File("o.gguf"), t);
+  EXPECT_FALSE(junk.ok());
+  EXPECT_NE(junk.message().find("junk.gguf"), std::string::npos) << junk.ToString();
+  Status missing = engine::WriteWithTunedDecoding(dir.File("none.gguf"), dir.File("o.gguf"), t);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("none.gguf"), std::string::npos) << missing.ToString();
+}
+
+}  // namespace
+}  // namespace capsfusion
