@@ -34,11 +34,12 @@ TEST(SlowDefaultModel, BeatsItsRecordedQualityOnDev) {
       << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["items"].get<int>(), 1000);
-  // Measured 0.3456 / 0.5304 / 2.9002 with the fuse defaults (models/README.md);
-  // small margins for floating-point differences between machines.
-  EXPECT_GE(j["bleu_4"].get<double>(), 0.34);
-  EXPECT_GE(j["rouge_l"].get<double>(), 0.525);
-  EXPECT_GE(j["cider_d"].get<double>(), 2.86);
+  // Measured 0.3536 / 0.5407 / 2.9641 with the fuse defaults, which take the
+  // file's tuned length penalty and span continuation (models/README.md); small
+  // margins for floating-point differences between machines.
+  EXPECT_GE(j["bleu_4"].get<double>(), 0.348);
+  EXPECT_GE(j["rouge_l"].get<double>(), 0.535);
+  EXPECT_GE(j["cider_d"].get<double>(), 2.92);
   // The bars that the model meets: no instruction echo, names and
   // numbers kept at least as often as the official captions (0.922, 0.838),
   // hardly any concatenation, never empty.
