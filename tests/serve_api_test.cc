@@ -203,6 +203,17 @@ TEST_F(ServeApiTest, FusionRequestsGetTheFusionPrompt) {
                    {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3}, {"n", 2}});
   ASSERT_EQ(chat["choices"].size(), 2u);
   EXPECT_EQ(chat["choices"][1]["message"]["content"], n3["choices"][1]["text"]);
+  // Span continuation through its extension fields, with beams and greedy.
+  o.num_return_sequences = 1;
+  o.span_bonus = 3.0f;
+  o.span_min_match = 1;
+  json s = Post(c, "/v1/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3},
+                                      {"span_bonus", 3.0}, {"span_min_match", 1}});
+  EXPECT_EQ(s["choices"][0]["text"], Engine(*prompt, o));
+  o.num_beams = 1;
+  json sg = Post(c, "/v1/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"temperature", 0},
+                                       {"span_bonus", 3.0}, {"span_min_match", 1}});
+  EXPECT_EQ(sg["choices"][0]["text"], Engine(*prompt, o));
 }
 
 TEST_F(ServeApiTest, SeededSamplingIsReproducible) {

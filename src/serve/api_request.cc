@@ -309,6 +309,12 @@ std::optional<ApiError> ParseApiRequest(std::string_view body, bool chat, const 
   d = g.length_penalty;
   if (auto e = GetNumber(j, "length_penalty", -10, 10, &d)) return e;
   g.length_penalty = static_cast<float>(d);
+  d = g.span_bonus;
+  if (auto e = GetNumber(j, "span_bonus", 0, 100, &d)) return e;
+  g.span_bonus = static_cast<float>(d);
+  given = false;
+  if (auto e = GetInt(j, "span_min_match", 1, 32, &iv, &given)) return e;
+  if (given) g.span_min_match = static_cast<int>(iv);
   if (auto e = GetBool(j, "penalize_prompt", &g.penalize_prompt)) return e;
   if (auto e = GetBool(j, "ignore_eos", &r.ignore_eos)) return e;
   if (r.ignore_eos && g.num_beams > 1) {
