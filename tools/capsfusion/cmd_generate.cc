@@ -29,6 +29,8 @@ struct GenerateArgs {
   uint64_t seed = 0;
   float repetition_penalty = 1.0f;
   int no_repeat_ngram_size = 0;
+  float span_bonus = 0.0f;
+  int span_min_match = 3;
   bool penalize_prompt = true;
   std::vector<std::string> stop;
   int threads = 0;
@@ -132,6 +134,8 @@ int RunGenerate(const GenerateArgs& a) {
   o.seed = a.seed;
   o.repetition_penalty = a.repetition_penalty;
   o.no_repeat_ngram_size = a.no_repeat_ngram_size;
+  o.span_bonus = a.span_bonus;
+  o.span_min_match = a.span_min_match;
   o.penalize_prompt = a.penalize_prompt;
   o.stop = a.stop;
   o.share_prefix = !a.no_prefix_share;
@@ -206,6 +210,12 @@ void AddGenerateCommand(CLI::App& app, Runner* run) {
   sub->add_option("--top-p", a->top_p, "Nucleus sampling mass (1: off)")->capture_default_str();
   sub->add_option("--seed", a->seed, "Sampling seed (prompt i uses seed + i)")->capture_default_str();
   sub->add_option("--repetition-penalty", a->repetition_penalty, "CTRL-style penalty (1: off)")
+      ->capture_default_str();
+  sub->add_option("--span-bonus", a->span_bonus, "Continue a span copied from the prompt with this log-probability bonus (0: off; docs/engine.md)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  sub->add_option("--span-min-match", a->span_min_match, "Shortest copied span that earns --span-bonus")
+      ->check(CLI::Range(1, 32))
       ->capture_default_str();
   sub->add_option("--no-repeat-ngram-size", a->no_repeat_ngram_size, "Forbid repeating n-grams (0: off)")
       ->capture_default_str();
