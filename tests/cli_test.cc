@@ -5,6 +5,7 @@
 
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/random_llama.h"
@@ -180,22 +181,37 @@ TEST(CliModelTest, FuseWithAModelIsCompleteAndBatchIndependent) {
   EXPECT_NE(out.find("none.gguf"), std::string::npos) << out;
 }
 
+//! A random model file m.gguf (with the given metadata), a one-row input and a
+//! template in a temporary directory, for fuse runs with a model.
+struct ModelFuseRun {
+  explicit ModelFuseRun(const std::vector<std::pair<std::string, gguf::Value>>& keys = {}) {
+    engine::RandomLlamaConfig cfg;
+    cfg.n_ctx = 512;
+    engine::GgufSpec spec = engine::MakeRandomLlama(cfg);
+    for (const auto& [key, value] : keys) spec.Set(key, value);
+    EXPECT_TRUE(spec.Write(dir.File("m.gguf")).ok());
+    WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
+    WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
+  }
+  //! The fuse command line with `model` (in the directory), to which -o and flags are added.
+  std::string Base(const std::string& model = "m.gguf") const {
+    return Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File(model) + " --template " +
+           dir.File("t.txt") + " --max-new-tokens 4 -q --threads 1";
+  }
+  //! The provenance in the summary of output `name`.
+  nlohmann::json Provenance(const std::string& name) const {
+    return nlohmann::json::parse(ReadFile(dir.File(name) + ".summary.json"))["provenance"];
+  }
+  TempDir dir;
+};
+
 // A model file that names its tuned beam width gets it unless --num-beams is
 // given; QC asks beam search for the other beams (provenance records both).
 TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
-  TempDir dir;
-  engine::RandomLlamaConfig cfg;
-  cfg.n_ctx = 512;
-  engine::GgufSpec spec = engine::MakeRandomLlama(cfg);
-  spec.Set("capsfusion.decoding.num_beams", gguf::Value::Uint32(4));
-  ASSERT_TRUE(spec.Write(dir.File("m.gguf")).ok());
-  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
-  WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
-  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File("m.gguf") +
-                           " --template " + dir.File("t.txt") + " --max-new-tokens 4 -q --threads 1";
-  auto decoding = [&](const std::string& name) {
-    return nlohmann::json::parse(ReadFile(dir.File(name) + ".summary.json"))["provenance"]["decoding"];
-  };
+  ModelFuseRun run({{"capsfusion.decoding.num_beams", gguf::Value::Uint32(4)}});
+  const TempDir& dir = run.dir;
+  const std::string base = run.Base();
+  auto decoding = [&](const std::string& name) { return run.Provenance(name)["decoding"]; };
   std::string out;
   ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl"), &out), 0) << out;
   EXPECT_EQ(decoding("a.jsonl")["num_beams"], 4);
@@ -208,8 +224,7 @@ TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
   // Sampling decodes one sequence per row (and per retry) unless told otherwise.
   ASSERT_EQ(RunCommand(base + " -o " + dir.File("d.jsonl") + " --temperature 0.7 --seed 3", &out), 0) << out;
   EXPECT_EQ(decoding("d.jsonl")["num_beams"], 1);
-  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir.File("d.jsonl") + ".summary.json"))["provenance"]["retry_decoding"]["num_beams"],
-            1);
+  EXPECT_EQ(run.Provenance("d.jsonl")["retry_decoding"]["num_beams"], 1);
   EXPECT_EQ(RunCommand(base + " -o " + dir.File("e.jsonl") + " --temperature 0.7 --num-beams 2", &out), 1) << out;
   // No tuned length penalty or span continuation: the defaults (span continuation off).
   EXPECT_EQ(decoding("a.jsonl")["length_penalty"], 2.0);
@@ -218,10 +233,8 @@ TEST(CliModelTest, FuseUsesTheModelsBeamWidthUnlessTold) {
 
 // set-decoding shows a file's tuned settings, stores new ones, and fuse follows them.
 TEST(CliModelTest, SetDecodingStoresWhatFuseUses) {
-  TempDir dir;
-  engine::RandomLlamaConfig cfg;
-  cfg.n_ctx = 512;
-  ASSERT_TRUE(engine::MakeRandomLlama(cfg).Write(dir.File("m.gguf")).ok());
+  ModelFuseRun run;
+  const TempDir& dir = run.dir;
   std::string out;
   ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf"), &out), 0) << out;
   EXPECT_NE(out.find("no tuned decoding settings"), std::string::npos) << out;
@@ -234,14 +247,8 @@ TEST(CliModelTest, SetDecodingStoresWhatFuseUses) {
   EXPECT_NE(out.find("capsfusion.decoding.num_beams 2"), std::string::npos) << out;
   EXPECT_NE(out.find("capsfusion.decoding.span_bonus 1.5"), std::string::npos) << out;
   EXPECT_NE(out.find("capsfusion.decoding.span_min_match 2"), std::string::npos) << out;
-  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
-  WriteFile(dir.File("p.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
-  ASSERT_EQ(RunCommand(Cli() + " fuse " + dir.File("in.jsonl") + " -o " + dir.File("f.jsonl") + " --model " +
-                           dir.File("t.gguf") + " --template " + dir.File("p.txt") + " --max-new-tokens 4 -q --threads 1",
-                       &out),
-            0)
-      << out;
-  auto d = nlohmann::json::parse(ReadFile(dir.File("f.jsonl") + ".summary.json"))["provenance"]["decoding"];
+  ASSERT_EQ(RunCommand(run.Base("t.gguf") + " -o " + dir.File("f.jsonl"), &out), 0) << out;
+  auto d = run.Provenance("f.jsonl")["decoding"];
   EXPECT_EQ(d["num_beams"], 2);
   EXPECT_EQ(d["span_bonus"], 1.5);
   EXPECT_EQ(d["span_min_match"], 2);
@@ -254,21 +261,12 @@ TEST(CliModelTest, SetDecodingStoresWhatFuseUses) {
 
 // The same for the tuned length penalty and span continuation; the command line wins.
 TEST(CliModelTest, FuseUsesTheModelsTunedDecodingUnlessTold) {
-  TempDir dir;
-  engine::RandomLlamaConfig cfg;
-  cfg.n_ctx = 512;
-  engine::GgufSpec spec = engine::MakeRandomLlama(cfg);
-  spec.Set("capsfusion.decoding.length_penalty", gguf::Value::Float32(2.5f));
-  spec.Set("capsfusion.decoding.span_bonus", gguf::Value::Float32(1.5f));
-  spec.Set("capsfusion.decoding.span_min_match", gguf::Value::Uint32(4));
-  ASSERT_TRUE(spec.Write(dir.File("m.gguf")).ok());
-  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"the cat\", \"laion_coco\": \"a dog on a mat\"}\n");
-  WriteFile(dir.File("t.txt"), "Sentence 1: {raw}\nSentence 2: {synthetic}\nNew Sentence:\n");
-  const std::string base = Cli() + " fuse " + dir.File("in.jsonl") + " --method model --model " + dir.File("m.gguf") +
-                           " --template " + dir.File("t.txt") + " --max-new-tokens 4 -q --threads 1";
-  auto provenance = [&](const std::string& name) {
-    return nlohmann::json::parse(ReadFile(dir.File(name) + ".summary.json"))["provenance"];
-  };
+  ModelFuseRun run({{"capsfusion.decoding.length_penalty", gguf::Value::Float32(2.5f)},
+                    {"capsfusion.decoding.span_bonus", gguf::Value::Float32(1.5f)},
+                    {"capsfusion.decoding.span_min_match", gguf::Value::Uint32(4)}});
+  const TempDir& dir = run.dir;
+  const std::string base = run.Base();
+  auto provenance = [&](const std::string& name) { return run.Provenance(name); };
   std::string out;
   ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl"), &out), 0) << out;
   for (const char* which : {"decoding", "retry_decoding"}) {

@@ -119,32 +119,37 @@ TEST(ModelRopeTest, ShiftingAllPositionsChangesNothing) {
   EXPECT_FALSE(torch::allclose(m->Hidden(ids, pos), m->Hidden(ids, pos * 2), 1e-4, 1e-4));
 }
 
+//! One row: prompt "1 10 11 4" whose tokens 10 and 11 are copy sources.
+Example OneRow(std::vector<int32_t> target) {
+  Example e;
+  e.prompt = {1, 10, 11, 4};
+  e.source = {0, 1, 1, 0};
+  e.target = std::move(target);
+  return e;
+}
+
 TEST(ModelLossTest, PlainLossIsCrossEntropyOnTargets) {
   torch::manual_seed(6);
   FusionModel m(Small(false));
   m->eval();
-  Example e;
-  e.prompt = {1, 10, 11, 4};
-  e.source = {0, 1, 1, 0};
-  e.target = {10, 12, 2};
+  Example e = OneRow({10, 12, 2});
   Batch b = Collate({&e});
   EXPECT_EQ(b.target_tokens, 3);
-  auto nll = FusionNll(m, b);
   auto ids = torch::tensor(std::vector<int64_t>{1, 10, 11, 4, 10, 12}).unsqueeze(0);
   auto logits = m->Logits(m->Hidden(ids, torch::arange(6, torch::kInt64).unsqueeze(0)))[0];
   auto lp = torch::log_softmax(logits, -1);
-  double want = -(lp[3][10] + lp[4][12] + lp[5][2]).item<double>();
-  EXPECT_NEAR(nll.item<double>(), want, 1e-4);
+  const double want = -(lp[3][10] + lp[4][12] + lp[5][2]).item<double>();
+  EXPECT_NEAR(FusionNll(m, b).item<double>(), want, 1e-4);
+  // Label smoothing mixes in the mean over the vocabulary.
+  const double uniform = -(lp[3].mean() + lp[4].mean() + lp[5].mean()).item<double>();
+  EXPECT_NEAR(FusionNll(m, b, 0.1).item<double>(), 0.9 * want + 0.1 * uniform, 1e-4);
 }
 
 TEST(ModelLossTest, CopyLossRewardsCopyableTargets) {
   torch::manual_seed(7);
   FusionModel m(Small(true));
   m->eval();
-  Example e;
-  e.prompt = {1, 10, 11, 4};
-  e.source = {0, 1, 1, 0};
-  e.target = {11, 2};
+  Example e = OneRow({11, 2});
   Batch b = Collate({&e});
   // The copy part adds probability to token 11 (a source): the mixture's NLL of
   // 11 is below -log(g * p_vocab(11)), and gradients reach the copy head.
@@ -156,31 +161,11 @@ TEST(ModelLossTest, CopyLossRewardsCopyableTargets) {
   EXPECT_TRUE(std::isfinite(nll.item<double>()));
 }
 
-TEST(ModelLossTest, PlainLabelSmoothingMixesInTheMeanOverTheVocabulary) {
-  torch::manual_seed(8);
-  FusionModel m(Small(false));
-  m->eval();
-  Example e;
-  e.prompt = {1, 10, 11, 4};
-  e.source = {0, 1, 1, 0};
-  e.target = {10, 12, 2};
-  Batch b = Collate({&e});
-  auto ids = torch::tensor(std::vector<int64_t>{1, 10, 11, 4, 10, 12}).unsqueeze(0);
-  auto lp = torch::log_softmax(m->Logits(m->Hidden(ids, torch::arange(6, torch::kInt64).unsqueeze(0)))[0], -1);
-  const double nll = -(lp[3][10] + lp[4][12] + lp[5][2]).item<double>();
-  const double uniform = -(lp[3].mean() + lp[4].mean() + lp[5].mean()).item<double>();
-  EXPECT_NEAR(FusionNll(m, b, 0.1).item<double>(), 0.9 * nll + 0.1 * uniform, 1e-4);
-  EXPECT_NEAR(FusionNll(m, b, 0.0).item<double>(), nll, 1e-4);
-}
-
 TEST(ModelLossTest, CopyLabelSmoothingUsesTheWholeMixture) {
   torch::manual_seed(9);
   FusionModel m(Small(true));
   m->eval();
-  Example e;
-  e.prompt = {1, 10, 11, 4};
-  e.source = {0, 1, 1, 0};
-  e.target = {11, 2};
+  Example e = OneRow({11, 2});
   Batch b = Collate({&e});
   // The mixture at each target position, as decoding computes it.
   PromptBatch at0, at1;
