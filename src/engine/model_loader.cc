@@ -1,9 +1,10 @@
 #include "engine/model_loader.h"
 
-#include <cmath>
+#include <algorithm>
 
 #include "engine/architecture.h"
 #include "engine/llama_model.h"
+#include "engine/tuned_decoding.h"
 #include "tokenizer/tokenizer_metadata.h"
 #include "util/sha256.h"
 
@@ -45,24 +46,33 @@ StatusOr<int> ReadRecommendedBeams(const gguf::GgufFile& file, const std::string
   return static_cast<int>(*beams);
 }
 
-//! Reads the decoding settings other than the beam width into `info`.
+//! Reads the decoding settings other than the beam width into `info`, each
+//! checked as `set-decoding` checks it.
 Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, ModelInfo* info) {
-  auto bad = [&](const char* key, const std::string& want) {
-    return Status::InvalidArgument(path + ": metadata key '" + std::string(key) + "' must be " + want);
+  auto check = [&](const char* key, const TunedDecoding& one, Status read) {
+    Status s = read.ok() ? ValidateTunedDecoding(one) : read;
+    if (s.ok()) return s;
+    return Status::InvalidArgument(path + ": metadata key '" + std::string(key) + "': " + s.message());
   };
   if (file.Has(kRecommendedLengthPenaltyKey)) {
     auto v = file.GetFloat32(kRecommendedLengthPenaltyKey);
-    if (!v.ok() || !std::isfinite(*v) || std::fabs(*v) > 100) return bad(kRecommendedLengthPenaltyKey, "a number in [-100, 100]");
+    TunedDecoding one;
+    if (v.ok()) one.length_penalty = *v;
+    CF_RETURN_IF_ERROR(check(kRecommendedLengthPenaltyKey, one, v.status()));
     info->recommended_length_penalty = *v;
   }
   if (file.Has(kRecommendedSpanBonusKey)) {
     auto v = file.GetFloat32(kRecommendedSpanBonusKey);
-    if (!v.ok() || !std::isfinite(*v) || *v < 0 || *v > 100) return bad(kRecommendedSpanBonusKey, "a number in [0, 100]");
+    TunedDecoding one;
+    if (v.ok()) one.span_bonus = *v;
+    CF_RETURN_IF_ERROR(check(kRecommendedSpanBonusKey, one, v.status()));
     info->recommended_span_bonus = *v;
   }
   if (file.Has(kRecommendedSpanMinMatchKey)) {
     auto v = file.GetUint32(kRecommendedSpanMinMatchKey);
-    if (!v.ok() || *v < 1 || *v > 32) return bad(kRecommendedSpanMinMatchKey, "an integer in [1, 32]");
+    TunedDecoding one;
+    if (v.ok()) one.span_min_match = static_cast<int>(std::min<uint32_t>(*v, 1u << 30));
+    CF_RETURN_IF_ERROR(check(kRecommendedSpanMinMatchKey, one, v.status()));
     info->recommended_span_min_match = static_cast<int>(*v);
   }
   return Status::OK();

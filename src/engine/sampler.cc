@@ -85,7 +85,8 @@ void ApplySpanContinuation(float* scores, int64_t n_vocab, const int32_t* source
   constexpr int kMaxMatch = 32;
   if (bonus == 0.0f || min_match < 1 || n_generated < static_cast<size_t>(min_match) || n_source < 2) return;
   int best = 0;
-  std::vector<int32_t> next;
+  thread_local std::vector<int32_t> next;  // reused: decoding steps do not allocate
+  next.clear();
   for (size_t j = 0; j + 1 < n_source; ++j) {  // j: the last source token of the span
     int k = 0;
     while (k < kMaxMatch && static_cast<size_t>(k) < n_generated && static_cast<size_t>(k) <= j &&

@@ -1,8 +1,8 @@
 // Export(): a run's checkpoint (or the average of its last ones) to GGUF.
-#include <cmath>
 #include <filesystem>
 
 #include "engine/model_loader.h"
+#include "engine/tuned_decoding.h"
 #include "train/checkpoint.h"
 #include "train/gguf_export.h"
 #include "train/run_config.h"
@@ -96,15 +96,11 @@ Status Export(const ExportOptions& options, ExportReport* report) {
     return Status::InvalidArgument("--num-beams must be in [0, " + std::to_string(engine::kMaxBeams) + "] (0: none)");
   }
   info.num_beams = options.num_beams;
-  if (options.length_penalty && !(std::isfinite(*options.length_penalty) && std::fabs(*options.length_penalty) <= 100)) {
-    return Status::InvalidArgument("--length-penalty must be a number in [-100, 100]");
-  }
-  if (options.span_bonus && !(std::isfinite(*options.span_bonus) && *options.span_bonus >= 0 && *options.span_bonus <= 100)) {
-    return Status::InvalidArgument("--span-bonus must be in [0, 100]");
-  }
-  if (options.span_min_match < 0 || options.span_min_match > 32) {
-    return Status::InvalidArgument("--span-min-match must be in [1, 32] (0: none)");
-  }
+  engine::TunedDecoding tuned;
+  tuned.length_penalty = options.length_penalty;
+  tuned.span_bonus = options.span_bonus;
+  if (options.span_min_match != 0) tuned.span_min_match = options.span_min_match;
+  CF_RETURN_IF_ERROR(engine::ValidateTunedDecoding(tuned));
   info.length_penalty = options.length_penalty;
   info.span_bonus = options.span_bonus;
   info.span_min_match = options.span_min_match;
