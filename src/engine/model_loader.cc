@@ -46,35 +46,31 @@ StatusOr<int> ReadRecommendedBeams(const gguf::GgufFile& file, const std::string
   return static_cast<int>(*beams);
 }
 
-//! Reads the decoding settings other than the beam width into `info`, each
-//! checked as `set-decoding` checks it.
+//! Reads the decoding settings other than the beam width into `info`, checked
+//! as `set-decoding` checks them.
 Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, ModelInfo* info) {
-  auto check = [&](const char* key, const TunedDecoding& one, Status read) {
-    Status s = read.ok() ? ValidateTunedDecoding(one) : read;
-    if (s.ok()) return s;
-    return Status::InvalidArgument(path + ": metadata key '" + std::string(key) + "': " + s.message());
+  auto bad = [&](const std::string& what) { return Status::InvalidArgument(path + ": metadata key " + what); };
+  auto read_float = [&](const char* key, std::optional<float>* out) {
+    if (!file.Has(key)) return Status::OK();
+    auto v = file.GetFloat32(key);
+    if (!v.ok()) return bad("'" + std::string(key) + "': " + v.status().message());
+    *out = *v;
+    return Status::OK();
   };
-  if (file.Has(kRecommendedLengthPenaltyKey)) {
-    auto v = file.GetFloat32(kRecommendedLengthPenaltyKey);
-    TunedDecoding one;
-    if (v.ok()) one.length_penalty = *v;
-    CF_RETURN_IF_ERROR(check(kRecommendedLengthPenaltyKey, one, v.status()));
-    info->recommended_length_penalty = *v;
-  }
-  if (file.Has(kRecommendedSpanBonusKey)) {
-    auto v = file.GetFloat32(kRecommendedSpanBonusKey);
-    TunedDecoding one;
-    if (v.ok()) one.span_bonus = *v;
-    CF_RETURN_IF_ERROR(check(kRecommendedSpanBonusKey, one, v.status()));
-    info->recommended_span_bonus = *v;
-  }
+  TunedDecoding t;
+  CF_RETURN_IF_ERROR(read_float(kRecommendedLengthPenaltyKey, &t.length_penalty));
+  CF_RETURN_IF_ERROR(read_float(kRecommendedSpanBonusKey, &t.span_bonus));
   if (file.Has(kRecommendedSpanMinMatchKey)) {
     auto v = file.GetUint32(kRecommendedSpanMinMatchKey);
-    TunedDecoding one;
-    if (v.ok()) one.span_min_match = static_cast<int>(std::min<uint32_t>(*v, 1u << 30));
-    CF_RETURN_IF_ERROR(check(kRecommendedSpanMinMatchKey, one, v.status()));
-    info->recommended_span_min_match = static_cast<int>(*v);
+    if (!v.ok()) return bad("'" + std::string(kRecommendedSpanMinMatchKey) + "': " + v.status().message());
+    t.span_min_match = static_cast<int>(std::min<uint32_t>(*v, 1u << 30));
   }
+  // The messages start with the field's name, which ends the key's name.
+  Status s = ValidateTunedDecoding(t);
+  if (!s.ok()) return bad("capsfusion.decoding." + s.message());
+  info->recommended_length_penalty = t.length_penalty;
+  info->recommended_span_bonus = t.span_bonus;
+  info->recommended_span_min_match = t.span_min_match.value_or(0);
   return Status::OK();
 }
 
