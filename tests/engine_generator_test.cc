@@ -14,6 +14,7 @@
 #include "engine/attention.h"
 #include "engine/beam_search.h"
 #include "engine/sampler.h"
+#include "tokenizer/utf8.h"
 
 namespace capsfusion::engine {
 namespace {
@@ -532,6 +533,69 @@ TEST(GeneratorTest, PenaltiesCanIgnoreThePrompt) {
     // reuse the prompt's bigrams (HF semantics forbid that); greedy does.
     if (beams == 1) {
       EXPECT_TRUE(copied_prompt_bigram);
+    }
+  }
+}
+
+// Tokens 3-10 are byte-fallback tokens of lead and continuation bytes, so the
+// hash model writes ill-formed UTF-8 unless constrained; 11 is the text "z".
+class ByteTokenizer : public FakeTokenizer {
+ public:
+  static constexpr uint8_t kBytes[8] = {0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0x80, 0xF0, 0x9F};
+  std::string Decode(const std::vector<int32_t>& ids) const override {
+    std::string s;
+    for (int32_t t : ids) {
+      if (TokenByte(t) >= 0) s += static_cast<char>(TokenByte(t));
+      if (t == 11) s += 'z';
+    }
+    return s;
+  }
+  int TokenByte(int32_t id) const override { return id >= 3 && id <= 10 ? kBytes[id - 3] : -1; }
+};
+
+bool WellFormedUtf8(const std::string& s) {
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8CharLength(u + i, s.size() - i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+TEST(GeneratorTest, ByteTokensSpellOnlyWellFormedUtf8) {
+  ByteTokenizer tok;
+  FakeModel m;
+  Generator gen(&m, &tok, kEos, 64);
+  const auto prompts = Prompts();
+  for (int beams : {1, 3}) {
+    for (float temperature : {0.0f, 1.0f}) {
+      if (beams > 1 && temperature > 0) continue;
+      DecodeOptions o;
+      o.max_new_tokens = 40;
+      o.num_beams = beams;
+      o.temperature = temperature;
+      o.seed = 7;
+      o.valid_utf8 = false;
+      auto free = gen.Generate(prompts, o);
+      ASSERT_TRUE(free.ok());
+      size_t ill_formed = 0;
+      for (const auto& r : *free) ill_formed += !WellFormedUtf8(r.text);
+      EXPECT_GT(ill_formed, 0u) << "the fake model should need the constraint";
+      o.valid_utf8 = true;
+      auto out = gen.Generate(prompts, o);
+      ASSERT_TRUE(out.ok());
+      for (size_t i = 0; i < out->size(); ++i) {
+        const auto& r = (*out)[i];
+        // A text cut by max_new_tokens may end inside a character; a finished one may not.
+        std::string text = r.text;
+        if (!r.stopped) {
+          while (!text.empty() && !WellFormedUtf8(text)) text.pop_back();
+          EXPECT_GE(text.size() + 3, r.text.size()) << "prompt " << i;
+        }
+        EXPECT_TRUE(WellFormedUtf8(text)) << "beams " << beams << " temperature " << temperature << " prompt " << i;
+        EXPECT_TRUE(r.stopped || r.tokens.size() == 40u);
+      }
     }
   }
 }

@@ -142,6 +142,64 @@ TEST(SamplerTest, SpanContinuationMatchesTheNaiveSearch) {
   }
 }
 
+TEST(SamplerTest, NoAdjacentRepeatBansTheTokenThatDoublesABlock) {
+  std::vector<float> s(10, 0.0f);
+  const std::vector<int32_t> none;
+  // "4 5 6 | 5 6 ?": 5 would start a third block, which is not a repeat yet;
+  // "... 6 6" (k=1) and "5 6 5 6" (k=2 after "5 6 5") are.
+  const std::vector<int32_t> gen = {4, 5, 6};
+  ApplyNoAdjacentRepeat(s.data(), 10, none.data(), 0, gen.data(), gen.size(), 4);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], i == 6 ? -kInf : 0.0f) << i;
+  std::fill(s.begin(), s.end(), 0.0f);
+  const std::vector<int32_t> gen2 = {5, 6, 5};
+  ApplyNoAdjacentRepeat(s.data(), 10, none.data(), 0, gen2.data(), gen2.size(), 4);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], (i == 5 || i == 6) ? -kInf : 0.0f) << i;
+  // max_block 1 bans only the single-token stutter.
+  std::fill(s.begin(), s.end(), 0.0f);
+  ApplyNoAdjacentRepeat(s.data(), 10, none.data(), 0, gen2.data(), gen2.size(), 1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], i == 5 ? -kInf : 0.0f) << i;
+  // A doubled block of the source may be copied ("Duran Duran").
+  std::fill(s.begin(), s.end(), 0.0f);
+  const std::vector<int32_t> src = {1, 5, 6, 5, 6, 2};
+  ApplyNoAdjacentRepeat(s.data(), 10, src.data(), src.size(), gen2.data(), gen2.size(), 4);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s[i], i == 5 ? -kInf : 0.0f) << i;  // "5 5" is not in it
+  // 0 is off; an empty output bans nothing.
+  std::fill(s.begin(), s.end(), 0.0f);
+  ApplyNoAdjacentRepeat(s.data(), 10, none.data(), 0, gen2.data(), gen2.size(), 0);
+  ApplyNoAdjacentRepeat(s.data(), 10, none.data(), 0, none.data(), 0, 4);
+  for (float x : s) EXPECT_EQ(x, 0.0f);
+}
+
+// Whether `seq` ends with a block of 1..max_block tokens written twice, absent
+// doubled from `src`: the definition, by brute force.
+bool NaiveEndsDoubled(const std::vector<int32_t>& seq, const std::vector<int32_t>& src, int max_block) {
+  for (size_t k = 1; k <= static_cast<size_t>(max_block) && 2 * k <= seq.size(); ++k) {
+    const std::vector<int32_t> doubled(seq.end() - 2 * k, seq.end());
+    if (!std::equal(doubled.begin(), doubled.begin() + k, doubled.begin() + k)) continue;
+    bool in_src = false;
+    for (size_t j = 0; j + 2 * k <= src.size(); ++j) in_src |= std::equal(doubled.begin(), doubled.end(), src.begin() + j);
+    if (!in_src) return true;
+  }
+  return false;
+}
+
+TEST(SamplerTest, NoAdjacentRepeatMatchesTheNaiveDefinition) {
+  Rng rng(5);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::vector<int32_t> src(rng.Next() % 12), gen(rng.Next() % 10);
+    for (auto& t : src) t = static_cast<int32_t>(rng.Next() % 3);  // few symbols: many repeats
+    for (auto& t : gen) t = static_cast<int32_t>(rng.Next() % 3);
+    const int max_block = static_cast<int>(rng.Next() % 5);
+    std::vector<float> s(3, 0.0f);
+    ApplyNoAdjacentRepeat(s.data(), 3, src.data(), src.size(), gen.data(), gen.size(), max_block);
+    for (int32_t t = 0; t < 3; ++t) {
+      std::vector<int32_t> seq = gen;
+      seq.push_back(t);
+      EXPECT_EQ(s[t] == -kInf, NaiveEndsDoubled(seq, src, max_block)) << "trial " << trial << " token " << t;
+    }
+  }
+}
+
 TEST(SamplerTest, ArgmaxAndLogSoftmax) {
   const std::vector<float> x = {1, 3, 3, -2};
   EXPECT_EQ(Argmax(x.data(), 4), 1);  // first of a tie

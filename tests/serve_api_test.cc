@@ -214,6 +214,15 @@ TEST_F(ServeApiTest, FusionRequestsGetTheFusionPrompt) {
   json sg = Post(c, "/v1/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"temperature", 0},
                                        {"span_bonus", 3.0}, {"span_min_match", 1}});
   EXPECT_EQ(sg["choices"][0]["text"], Engine(*prompt, o));
+  // The adjacent-repeat ban, greedy and beam.
+  o.no_adjacent_repeat = 2;
+  json ag = Post(c, "/v1/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"temperature", 0},
+                                       {"span_bonus", 3.0}, {"span_min_match", 1}, {"no_adjacent_repeat", 2}});
+  EXPECT_EQ(ag["choices"][0]["text"], Engine(*prompt, o));
+  o.num_beams = 3;
+  json ab = Post(c, "/v1/completions", {{"raw", raw}, {"synthetic", synthetic}, {"max_tokens", 16}, {"num_beams", 3},
+                                       {"span_bonus", 3.0}, {"span_min_match", 1}, {"no_adjacent_repeat", 2}});
+  EXPECT_EQ(ab["choices"][0]["text"], Engine(*prompt, o));
 }
 
 TEST_F(ServeApiTest, SeededSamplingIsReproducible) {

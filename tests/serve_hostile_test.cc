@@ -145,6 +145,8 @@ TEST_F(ServeHostileTest, MalformedRequestsGetOpenAiErrors) {
        "out_of_range"},
       {"span_min_match 0", PostText(port, "/v1/completions", R"({"prompt": "a", "span_min_match": 0})"), 400,
        "out_of_range"},
+      {"no_adjacent_repeat 33", PostText(port, "/v1/completions", R"({"prompt": "a", "no_adjacent_repeat": 33})"),
+       400, "out_of_range"},
       {"empty stop string", PostText(port, "/v1/completions", R"({"prompt": "a", "stop": [""]})"), 400, ""},
       {"five stop strings", PostText(port, "/v1/completions", R"({"prompt": "a", "stop": ["a","b","c","d","e"]})"),
        400, "out_of_range"},

@@ -66,6 +66,13 @@ struct GenerateOptions {
   //! broken off at a repeated token. 0: off.
   float span_bonus = 0.0f;
   int span_min_match = 3;
+  //! No adjacent repeats: a block of up to this many tokens may not be written
+  //! twice in a row ("a tree tree", ".com.com") unless the prompt has the same
+  //! doubled block. 0: off.
+  int no_adjacent_repeat = 0;
+  //! Byte-fallback tokens may only spell well-formed UTF-8 (no stray or cut
+  //! multi-byte sequences that would decode to U+FFFD). False: any token.
+  bool valid_utf8 = true;
   std::vector<std::string> stop;  //!< stop strings (not included in the output)
   //! Compute the token prefix common to all prompts once and share its KV cache
   //! (also across calls); false computes every prompt in full. Outputs are the

@@ -25,6 +25,8 @@ class Tokenizer {
   virtual int32_t bos_id() const = 0;  //!< -1 when the model has none
   virtual int32_t eos_id() const = 0;  //!< -1 when the model has none
   virtual size_t vocab_size() const = 0;
+  //! The byte a byte-fallback token ("<0xE2>") stands for, or -1 for every other token.
+  virtual int TokenByte(int32_t /*id*/) const { return -1; }
   //! Short description for logs and provenance ("llama/sentencepiece, 4000 tokens").
   virtual std::string name() const = 0;
 };

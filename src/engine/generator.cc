@@ -72,11 +72,15 @@ struct Generator::Run {
       : g(gen), o(opt), model(gen->model_), cache(gen->cache_.get()),
         n_vocab(static_cast<int64_t>(gen->model_->shape().n_vocab)) {}
 
+  // The UTF-8 constraint when it applies, else null.
+  const Utf8Constraint* Utf8() const { return o.valid_utf8 && g->utf8_ && g->utf8_->active() ? g->utf8_.get() : nullptr; }
+
   bool beam_mode() const { return o.num_beams > 1; }
   size_t need(const Request&) const { return static_cast<size_t>(o.num_beams); }
 
   bool HasPenalties() const {
-    return o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.span_bonus != 0.0f;
+    return o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.span_bonus != 0.0f ||
+           o.no_adjacent_repeat > 0 || Utf8();
   }
 
   void ApplyPenalties(float* scores, const int32_t* hist, size_t n_hist) {
@@ -122,7 +126,8 @@ struct Generator::Run {
   // Greedy / sampling: one new token from a row of logits.
   void StepSingle(Request& r, const float* logits) {
     const double lse = LogSumExp(logits, n_vocab);
-    const int32_t token = PickToken(logits, n_vocab, o, r.history, r.n_prompt, &sampler, &r.rng, &work, &seen);
+    const int32_t token =
+        PickToken(logits, n_vocab, o, r.history, r.n_prompt, &sampler, &r.rng, &work, &seen, g->utf8_.get());
     r.logprob += logits[token] - lse;
     r.history.push_back(token);
     ++g->stats_.generated_tokens;
@@ -159,6 +164,9 @@ struct Generator::Run {
         if (o.penalize_prompt) scratch_tokens.assign(r.prompt->begin(), r.prompt->end());
         scratch_tokens.insert(scratch_tokens.end(), running[b].tokens.begin(), running[b].tokens.end());
         ApplyPenalties(proc, scratch_tokens.data(), scratch_tokens.size());
+        ApplyNoAdjacentRepeat(proc, n_vocab, r.prompt->data(), r.prompt->size(), running[b].tokens.data(),
+                              running[b].tokens.size(), o.no_adjacent_repeat);
+        if (const Utf8Constraint* u = Utf8()) u->Apply(proc, n_vocab, running[b].tokens.data(), running[b].tokens.size());
         ApplySpanContinuation(proc, n_vocab, r.prompt->data(), r.prompt->size(), running[b].tokens.data(),
                               running[b].tokens.size(), o.span_bonus, o.span_min_match, /*log_probs=*/true);
         lp[b] = proc;
@@ -217,6 +225,9 @@ struct Generator::Run {
 Generator::Generator(LanguageModel* model, const Tokenizer* tokenizer, int32_t eos_id, size_t max_batch)
     : model_(model), tokenizer_(tokenizer), eos_id_(eos_id), max_batch_(std::max<size_t>(1, max_batch)) {
   cache_ = std::make_unique<KvCache>(model_->kv_cache_config());
+  if (tokenizer_ != nullptr) {
+    utf8_ = std::make_unique<Utf8Constraint>(*tokenizer_, static_cast<int64_t>(model_->shape().n_vocab));
+  }
 }
 
 Generator::~Generator() = default;
@@ -229,14 +240,22 @@ void Generator::ClearPrefixCache() {
 
 int32_t PickToken(const float* logits, int64_t n_vocab, const DecodeOptions& o, const std::vector<int32_t>& history,
                   int n_prompt, TokenSampler* sampler, Rng* rng, std::vector<float>* work,
-                  std::vector<uint8_t>* seen) {
+                  std::vector<uint8_t>* seen, const Utf8Constraint* utf8) {
   const float* scores = logits;
-  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0 || o.span_bonus != 0.0f) {
+  if (!o.valid_utf8 || (utf8 != nullptr && !utf8->active())) utf8 = nullptr;
+  if (o.repetition_penalty != 1.0f || o.no_repeat_ngram_size > 0 || o.temperature > 0 || o.span_bonus != 0.0f ||
+      o.no_adjacent_repeat > 0 || utf8 != nullptr) {
     work->assign(logits, logits + n_vocab);
     const size_t from = o.penalize_prompt ? 0 : static_cast<size_t>(n_prompt);
     ApplyRepetitionPenalty(work->data(), n_vocab, history.data() + from, history.size() - from,
                            o.repetition_penalty, seen);
     ApplyNoRepeatNgram(work->data(), n_vocab, history.data() + from, history.size() - from, o.no_repeat_ngram_size);
+    ApplyNoAdjacentRepeat(work->data(), n_vocab, history.data(), static_cast<size_t>(n_prompt),
+                          history.data() + n_prompt, history.size() - static_cast<size_t>(n_prompt),
+                          o.no_adjacent_repeat);
+    if (utf8 != nullptr) {
+      utf8->Apply(work->data(), n_vocab, history.data() + n_prompt, history.size() - static_cast<size_t>(n_prompt));
+    }
     // Logits: adding the bonus is adding it to the log-probabilities before they are normalised.
     ApplySpanContinuation(work->data(), n_vocab, history.data(), static_cast<size_t>(n_prompt),
                           history.data() + n_prompt, history.size() - static_cast<size_t>(n_prompt), o.span_bonus,
@@ -275,6 +294,9 @@ Status ValidateDecodeOptions(const DecodeOptions& o) {
   if (!std::isfinite(o.length_penalty)) return Status::InvalidArgument("length_penalty must be finite");
   if (!std::isfinite(o.span_bonus) || o.span_bonus < 0) return Status::InvalidArgument("span_bonus must be >= 0");
   if (o.span_min_match < 1) return Status::InvalidArgument("span_min_match must be >= 1");
+  if (o.no_adjacent_repeat < 0 || o.no_adjacent_repeat > 32) {
+    return Status::InvalidArgument("no_adjacent_repeat must be in [0, 32]");
+  }
   for (const std::string& s : o.stop) {
     if (s.empty()) return Status::InvalidArgument("stop strings must not be empty");
   }

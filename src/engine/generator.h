@@ -33,6 +33,7 @@
 #include "engine/kv_cache.h"
 #include "engine/language_model.h"
 #include "engine/sampler.h"
+#include "engine/utf8_constraint.h"
 
 namespace capsfusion::engine {
 
@@ -57,6 +58,8 @@ struct DecodeOptions {
   bool penalize_prompt = true;  //!< penalties also count the prompt's tokens (false: generated ones only)
   float span_bonus = 0.0f;      //!< span continuation over the prompt (ApplySpanContinuation); 0: off
   int span_min_match = 3;       //!< shortest repeated span that earns the bonus
+  int no_adjacent_repeat = 0;   //!< longest block banned from repeating back to back (ApplyNoAdjacentRepeat); 0: off
+  bool valid_utf8 = true;       //!< byte tokens only spell well-formed UTF-8 (Utf8Constraint; needs the tokenizer)
   std::vector<std::string> stop;
   bool share_prefix = true;  //!< compute the common prefix once (and reuse the cached one)
 };
@@ -64,10 +67,11 @@ struct DecodeOptions {
 //! The next token of a greedy or sampled sequence from its raw logits row:
 //! the penalties of `o` over `history` (all of it, or only the tokens after the
 //! n_prompt prompt tokens when !o.penalize_prompt), then sampling with `rng`
-//! (temperature > 0) or the argmax. `work` and `seen` are scratch buffers.
+//! (temperature > 0) or the argmax. `work` and `seen` are scratch buffers;
+//! `utf8` (may be null) applies when o.valid_utf8.
 int32_t PickToken(const float* logits, int64_t n_vocab, const DecodeOptions& o, const std::vector<int32_t>& history,
                   int n_prompt, TokenSampler* sampler, Rng* rng, std::vector<float>* work,
-                  std::vector<uint8_t>* seen);
+                  std::vector<uint8_t>* seen, const Utf8Constraint* utf8);
 
 //! Checks the settings' ranges (what Generate and the scheduler refuse).
 Status ValidateDecodeOptions(const DecodeOptions& options);
@@ -122,6 +126,7 @@ class Generator {
   int32_t eos_id_;
   size_t max_batch_;
   std::unique_ptr<KvCache> cache_;
+  std::unique_ptr<Utf8Constraint> utf8_;  // null without a tokenizer
   // The prefix kept from the previous call.
   int cached_seq_ = -1;
   std::vector<int32_t> cached_tokens_;

@@ -28,6 +28,8 @@ DecodeOptions ToDecodeOptions(const GenerateOptions& options) {
   d.penalize_prompt = options.penalize_prompt;
   d.span_bonus = options.span_bonus;
   d.span_min_match = options.span_min_match;
+  d.no_adjacent_repeat = options.no_adjacent_repeat;
+  d.valid_utf8 = options.valid_utf8;
   d.stop = options.stop;
   d.share_prefix = options.share_prefix;
   return d;

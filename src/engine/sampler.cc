@@ -79,6 +79,29 @@ void ApplyNoRepeatNgram(float* scores, int64_t n_vocab, const int32_t* history, 
   }
 }
 
+void ApplyNoAdjacentRepeat(float* scores, int64_t n_vocab, const int32_t* source, size_t n_source,
+                           const int32_t* generated, size_t n_generated, int max_block) {
+  const int64_t n = static_cast<int64_t>(n_generated);
+  for (int64_t k = 1; k <= max_block && 2 * k - 1 <= n; ++k) {
+    // Appending t = generated[n-k] repeats the block generated[n-2k+1 .. n-k]
+    // when the k-1 tokens after it match the k-1 tokens before it.
+    bool doubled = true;
+    for (int64_t i = 0; i + 1 < k && doubled; ++i) doubled = generated[n - 2 * k + 1 + i] == generated[n - k + 1 + i];
+    if (!doubled) continue;
+    const int32_t t = generated[n - k];
+    if (t < 0 || t >= n_vocab) continue;
+    // The doubled block: generated[n-2k+1 .. n-1] followed by t.
+    const int64_t len = 2 * k;
+    bool in_source = false;
+    for (int64_t j = 0; j + len <= static_cast<int64_t>(n_source) && !in_source; ++j) {
+      int64_t m = 0;
+      while (m < len - 1 && source[j + m] == generated[n - 2 * k + 1 + m]) ++m;
+      in_source = m == len - 1 && source[j + len - 1] == t;
+    }
+    if (!in_source) scores[t] = kNegInf;
+  }
+}
+
 void ApplySpanContinuation(float* scores, int64_t n_vocab, const int32_t* source, size_t n_source,
                            const int32_t* generated, size_t n_generated, float bonus, int min_match,
                            bool log_probs) {

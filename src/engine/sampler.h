@@ -38,7 +38,6 @@ void ApplyRepetitionPenalty(float* scores, int64_t n_vocab, const int32_t* histo
 //! already present in `history` (prompt included, as in `generate`).
 void ApplyNoRepeatNgram(float* scores, int64_t n_vocab, const int32_t* history, size_t n_history, int n);
 
-//! Index of the largest score; the lowest index wins a tie.
 //! Span continuation. Finds the longest span of `source` (at most 32 tokens)
 //! that the end of `generated` repeats, and when it is at least min_match
 //! tokens long adds `bonus` to the score of each token that follows such a span
@@ -51,6 +50,14 @@ void ApplySpanContinuation(float* scores, int64_t n_vocab, const int32_t* source
                            const int32_t* generated, size_t n_generated, float bonus, int min_match,
                            bool log_probs);
 
+//! No adjacent repeats. Bans (sets to -inf) each token that would make the end
+//! of `generated` a block of 1 to `max_block` tokens written twice in a row
+//! ("a tree tree", ".com.com", "LCD LCD LCD"), unless `source` contains the same
+//! doubled block (a name like "Duran Duran" may still be copied). 0: off.
+void ApplyNoAdjacentRepeat(float* scores, int64_t n_vocab, const int32_t* source, size_t n_source,
+                           const int32_t* generated, size_t n_generated, int max_block);
+
+//! Index of the largest score; the lowest index wins a tie.
 int32_t Argmax(const float* scores, int64_t n);
 
 //! log(sum(exp(x))) computed stably (max subtracted), in double.

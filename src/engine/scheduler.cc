@@ -79,6 +79,7 @@ Scheduler::Scheduler(LanguageModel* model, const Tokenizer* tokenizer, int32_t e
     : model_(model), tokenizer_(tokenizer), eos_id_(eos_id), max_batch_(std::max<size_t>(1, max_batch)),
       max_queue_(max_queue), n_vocab_(static_cast<int64_t>(model->shape().n_vocab)) {
   cache_ = std::make_unique<KvCache>(model_->kv_cache_config());
+  if (tokenizer_ != nullptr) utf8_ = std::make_unique<Utf8Constraint>(*tokenizer_, n_vocab_);
   worker_ = std::thread([this] { Loop(); });
 }
 
@@ -203,7 +204,8 @@ void Scheduler::Finish(Slot& s, const std::string& reason, const Status& status)
 
 void Scheduler::Sample(Slot& s, const float* logits) {
   const DecodeOptions& o = s.o;
-  const int32_t token = PickToken(logits, n_vocab_, o, s.history, s.n_prompt, &sampler_, &s.rng, &work_, &seen_);
+  const int32_t token =
+      PickToken(logits, n_vocab_, o, s.history, s.n_prompt, &sampler_, &s.rng, &work_, &seen_, utf8_.get());
   s.history.push_back(token);
   ++generated_tokens_;
 

@@ -133,6 +133,7 @@ class Scheduler {
   int64_t n_vocab_;
   std::unique_ptr<KvCache> cache_;
   std::unique_ptr<Generator> beam_generator_;  // made on first use
+  std::unique_ptr<Utf8Constraint> utf8_;       // null without a tokenizer
   std::function<void(size_t, size_t)> step_observer_;
   // Worker-thread scratch.
   TokenSampler sampler_;

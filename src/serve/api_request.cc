@@ -315,6 +315,9 @@ std::optional<ApiError> ParseApiRequest(std::string_view body, bool chat, const 
   given = false;
   if (auto e = GetInt(j, "span_min_match", 1, 32, &iv, &given)) return e;
   if (given) g.span_min_match = static_cast<int>(iv);
+  given = false;
+  if (auto e = GetInt(j, "no_adjacent_repeat", 0, 32, &iv, &given)) return e;
+  if (given) g.no_adjacent_repeat = static_cast<int>(iv);
   if (auto e = GetBool(j, "penalize_prompt", &g.penalize_prompt)) return e;
   if (auto e = GetBool(j, "ignore_eos", &r.ignore_eos)) return e;
   if (r.ignore_eos && g.num_beams > 1) {

@@ -133,6 +133,12 @@ std::string LlamaTokenizer::name() const {
   return "llama/sentencepiece, " + std::to_string(vocab_.size()) + " tokens";
 }
 
+int LlamaTokenizer::TokenByte(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= types_.size() || types_[id] != TokenType::kByte) return -1;
+  const std::string& s = surfaces_[id];
+  return s.size() == 1 ? static_cast<unsigned char>(s[0]) : -1;
+}
+
 const std::string& LlamaTokenizer::TokenText(int32_t id) const {
   static const std::string kEmpty;
   if (id < 0 || static_cast<size_t>(id) >= vocab_.size()) return kEmpty;

@@ -69,6 +69,7 @@ class LlamaTokenizer final : public Tokenizer {
   int32_t eos_id() const override { return vocab_.eos_id; }
   size_t vocab_size() const override { return vocab_.size(); }
   std::string name() const override;
+  int TokenByte(int32_t id) const override;
 
   //! Appends the ids of `text` to `ids` (no BOS/EOS).
   void EncodeAppend(std::string_view text, std::vector<int32_t>* ids) const;

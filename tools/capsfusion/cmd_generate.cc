@@ -31,6 +31,8 @@ struct GenerateArgs {
   int no_repeat_ngram_size = 0;
   float span_bonus = 0.0f;
   int span_min_match = 3;
+  int no_adjacent_repeat = 0;
+  bool any_bytes = false;
   bool penalize_prompt = true;
   std::vector<std::string> stop;
   int threads = 0;
@@ -136,6 +138,8 @@ int RunGenerate(const GenerateArgs& a) {
   o.no_repeat_ngram_size = a.no_repeat_ngram_size;
   o.span_bonus = a.span_bonus;
   o.span_min_match = a.span_min_match;
+  o.no_adjacent_repeat = a.no_adjacent_repeat;
+  o.valid_utf8 = !a.any_bytes;
   o.penalize_prompt = a.penalize_prompt;
   o.stop = a.stop;
   o.share_prefix = !a.no_prefix_share;
@@ -219,6 +223,12 @@ void AddGenerateCommand(CLI::App& app, Runner* run) {
       ->capture_default_str();
   sub->add_option("--no-repeat-ngram-size", a->no_repeat_ngram_size, "Forbid repeating n-grams (0: off)")
       ->capture_default_str();
+  sub->add_option("--no-adjacent-repeat", a->no_adjacent_repeat,
+                  "Forbid a block of up to this many tokens written twice in a row unless the prompt has it doubled (0: off)")
+      ->check(CLI::Range(0, 32))
+      ->capture_default_str();
+  sub->add_flag("--any-bytes", a->any_bytes,
+                "Let byte-fallback tokens spell ill-formed UTF-8 (by default they may only form whole characters)");
   sub->add_option("--stop", a->stop, "Stop string (repeatable; not included in the output)");
   sub->add_option("--threads", a->threads, "Threads (0: all cores)")->capture_default_str();
   sub->add_option("--max-batch", a->max_batch, "Sequences decoded together at most")->capture_default_str();
