@@ -287,5 +287,24 @@ TEST(CliModelTest, FuseUsesTheModelsTunedDecodingUnlessTold) {
   EXPECT_EQ(RunCommand(base + " -o " + dir.File("d.jsonl") + " --span-bonus -1", &out), 2) << out;  // a usage error
 }
 
+// Adjacent repeats: off for the first decoding unless asked, 2 tokens for
+// retries (which QC asks for when a word is written twice in a row).
+TEST(CliModelTest, FuseRecordsTheAdjacentRepeatBan) {
+  ModelFuseRun run;
+  const TempDir& dir = run.dir;
+  const std::string base = run.Base();
+  std::string out;
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("a.jsonl"), &out), 0) << out;
+  EXPECT_FALSE(run.Provenance("a.jsonl")["decoding"].contains("no_adjacent_repeat"));
+  EXPECT_EQ(run.Provenance("a.jsonl")["retry_decoding"]["no_adjacent_repeat"], 2);
+  ASSERT_EQ(RunCommand(base + " -o " + dir.File("b.jsonl") + " --no-adjacent-repeat 3 --retry-no-adjacent-repeat 0",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(run.Provenance("b.jsonl")["decoding"]["no_adjacent_repeat"], 3);
+  EXPECT_FALSE(run.Provenance("b.jsonl")["retry_decoding"].contains("no_adjacent_repeat"));
+  EXPECT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --no-adjacent-repeat 33", &out), 2) << out;
+}
+
 }  // namespace
 }  // namespace capsfusion

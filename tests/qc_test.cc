@@ -186,7 +186,8 @@ TEST(QcTest, Repetition) {
   const std::string raw = "Kyoto river", syn = "A river with red trees.";
   EXPECT_FALSE(Fails(QcReason::kRepetition, raw, syn, "A river with red trees. A river with red trees."));
   EXPECT_TRUE(Fails(QcReason::kRepetition, raw, syn, "A river with red trees, a river with red trees, a river with red."));
-  EXPECT_EQ(Detail(QcReason::kRepetition, raw, syn, "the the the the the"), "\"the the the\" x3");
+  EXPECT_EQ(Detail(QcReason::kRepetition, raw, syn, "red river trees here, red river trees there, red river trees."),
+            "\"red river trees\" x3");
   QcOptions o;
   o.max_ngram_repeats = 0;
   EXPECT_TRUE(Fails(QcReason::kRepetition, raw, syn, "A river with red trees. A river with red trees.", o));
@@ -195,6 +196,22 @@ TEST(QcTest, Repetition) {
   // A source that repeats the n-gram allows it.
   EXPECT_FALSE(Fails(QcReason::kRepetition, "Friends With Benefits by Friends With Benefits Friends With Benefits",
                      "A quote.", "Friends with benefits, by friends with benefits, friends with benefits quote."));
+}
+
+TEST(QcTest, RepetitionIncludesAWordWrittenTwiceInARow) {
+  const std::string raw = "Acrylic Lectern", syn = "A clear podium with a white top.";
+  EXPECT_TRUE(Fails(QcReason::kRepetition, raw, syn, "The Acrylic Lectern is a clear podium with a white top top."));
+  EXPECT_EQ(Detail(QcReason::kRepetition, raw, syn, "The Acrylic Lectern is a podium with a white Top, top."),
+            "\"top top\"");
+  EXPECT_FALSE(Fails(QcReason::kRepetition, raw, syn, "The Acrylic Lectern is a clear podium with a white top."));
+  // A source with the same doubled word allows it as often as it has it.
+  EXPECT_FALSE(Fails(QcReason::kRepetition, "Duran Duran tour poster", syn, "A Duran Duran tour poster on a podium."));
+  EXPECT_TRUE(Fails(QcReason::kRepetition, "Duran Duran tour poster", syn, "Duran Duran and Duran Duran Duran."));
+  EXPECT_FALSE(Fails(QcReason::kRepetition, "M M Modi College", syn, "M. M. Modi College has a podium."));
+  // Off with the repetition check.
+  QcOptions o;
+  o.repeat_ngram = 0;
+  EXPECT_FALSE(Fails(QcReason::kRepetition, raw, syn, "A white top top.", o));
 }
 
 TEST(QcTest, LanguageScripts) {

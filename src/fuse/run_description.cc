@@ -28,6 +28,7 @@ nlohmann::ordered_json DecodingJson(const GenerateOptions& g) {
     j["span_bonus"] = g.span_bonus;
     j["span_min_match"] = g.span_min_match;
   }
+  if (g.no_adjacent_repeat != 0) j["no_adjacent_repeat"] = g.no_adjacent_repeat;  // (absent when off, as above)
   j["penalize_prompt"] = g.penalize_prompt;
   j["stop"] = g.stop;
   return j;

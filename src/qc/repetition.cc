@@ -1,8 +1,9 @@
 // repetition: an n-gram of fused words (the fusion metrics' words, so case
 // and punctuation do not matter) that occurs more than 1 + max_repeats times
 // and more often than in either source (a source that repeats it allows the
-// fused caption the same). N-grams are compared by a 64-bit hash of their
-// words' hashes; the sort keeps long captions at n log n.
+// fused caption the same), or a word written twice in a row ("a tree tree")
+// more often than in either source. N-grams are compared by a 64-bit hash of
+// their words' hashes; the sort keeps long captions at n log n.
 
 #include <algorithm>
 #include <cstdint>
@@ -35,10 +36,33 @@ size_t Occurrences(const std::vector<uint64_t>& hashes, uint64_t h) {
   return static_cast<size_t>(std::count(hashes.begin(), hashes.end(), h));
 }
 
+// Times the word with hash `hash` directly follows itself in `words`.
+size_t Stutters(const std::vector<eval::FusionWord>& words, uint64_t hash) {
+  size_t count = 0;
+  for (size_t i = 1; i < words.size(); ++i) count += words[i].hash == hash && words[i - 1].hash == hash;
+  return count;
+}
+
+// A word written twice in a row more often than in either source.
+bool HasStutter(const Triplet& t, Found* found) {
+  const auto& fw = *t.fused.words;
+  for (size_t i = 1; i < fw.size(); ++i) {
+    if (fw[i].hash != fw[i - 1].hash) continue;
+    const uint64_t h = fw[i].hash;
+    const size_t count = Stutters(fw, h);
+    if (count > Stutters(*t.raw.words, h) && count > Stutters(*t.synthetic.words, h)) {
+      if (found != nullptr) found->push_back("\"" + std::string(fw[i - 1].text) + " " + std::string(fw[i].text) + "\"");
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool HasRepetition(const Triplet& t, int n, int max_repeats, Found* found) {
   if (n <= 0) return false;
+  if (HasStutter(t, found)) return true;
   const size_t allowed = 1 + static_cast<size_t>(max_repeats < 0 ? 0 : max_repeats);
   thread_local std::vector<uint64_t> fused, sorted, raw, synthetic;
   NgramHashes(*t.fused.words, n, &fused);

@@ -377,6 +377,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   args->retry.num_beams = 5;
   args->retry.repetition_penalty = 1.3f;
   args->retry.no_repeat_ngram_size = 3;
+  args->retry.no_adjacent_repeat = 2;
   args->retry.penalize_prompt = false;
   CLI::App* sub = app.add_subcommand("fuse", "Fuse the raw and synthetic captions of every row into one caption");
   sub->footer(
@@ -423,6 +424,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty (default: the model's tuned one if its file gives one, else 2)")->capture_default_str()->group(g);
   sub->add_option("--span-bonus", args->gen.span_bonus, "Added to the log-probability of the token that continues a span of 3 or more tokens copied from the prompt, so names are copied in order (0: off; default: the model's tuned value if its file gives one, else 0)")->check(CLI::Range(0.0, 100.0))->capture_default_str()->group(g);
   sub->add_option("--span-min-match", args->gen.span_min_match, "Shortest copied span that earns --span-bonus (default: the model's, else 3)")->check(CLI::Range(1, 32))->capture_default_str()->group(g);
+  sub->add_option("--no-adjacent-repeat", args->gen.no_adjacent_repeat, "Forbid a block of up to this many tokens written twice in a row (\"a tree tree\") unless a source has it doubled (0: off)")->check(CLI::Range(0, 32))->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
   sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
   sub->add_option("--top-p", args->gen.top_p, "Nucleus sampling threshold (1: off)")->capture_default_str()->group(g);
@@ -441,6 +443,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--retry-num-beams", args->retry.num_beams, "Beam width of retries")->capture_default_str()->group(q);
   sub->add_option("--retry-repetition-penalty", args->retry.repetition_penalty, "Repetition penalty of retries (generated tokens only)")->capture_default_str()->group(q);
   sub->add_option("--retry-no-repeat-ngram-size", args->retry.no_repeat_ngram_size, "No-repeat n-gram size of retries (generated tokens only)")->capture_default_str()->group(q);
+  sub->add_option("--retry-no-adjacent-repeat", args->retry.no_adjacent_repeat, "--no-adjacent-repeat of retries")->check(CLI::Range(0, 32))->capture_default_str()->group(q);
   AddQcFlags(sub, &args->qc, q);
 
   const char* d = "Dry run";
