@@ -306,5 +306,57 @@ TEST(CliModelTest, FuseRecordsTheAdjacentRepeatBan) {
   EXPECT_EQ(RunCommand(base + " -o " + dir.File("c.jsonl") + " --no-adjacent-repeat 33", &out), 2) << out;
 }
 
+// set-decoding fits and stores the expected length; fuse takes the length
+// choice from the model (asking for every beam, even without QC) unless told.
+TEST(CliModelTest, TheLengthChoiceIsFittedStoredAndUsed) {
+  ModelFuseRun run;
+  const TempDir& dir = run.dir;
+  std::string rows;
+  for (int i = 1; i <= 12; ++i) {
+    std::string r, s, f;
+    for (int k = 0; k < 2 * (i % 5) + 1; ++k) r += "r ";
+    for (int k = 0; k < i % 3 + 1; ++k) s += "s ";
+    for (int k = 0; k < 3 + 2 * (2 * (i % 5) + 1) + (i % 3 + 1); ++k) f += "f ";  // 3 + 2 raw + 1 synthetic
+    rows += "{\"laion_2b\": \"" + r + "\", \"laion_coco\": \"" + s + "\", \"fused\": \"" + f + "\"}\n";
+  }
+  rows += "{\"laion_2b\": \"r\", \"laion_coco\": \"s\"}\n";  // no target: left out
+  WriteFile(dir.File("fit.jsonl"), rows);
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " -o " + dir.File("l.gguf") +
+                           " --fit-expected-length " + dir.File("fit.jsonl") + " --target-field fused" +
+                           " --min-length-ratio 0.7",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("fitted on 12 rows: words = 3.000 + 2.000 x raw + 1.000 x synthetic"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 rows without a readable 'fused'"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(run.Base("l.gguf") + " -o " + dir.File("a.jsonl") + " --num-beams 3 --no-qc", &out), 0) << out;
+  auto p = run.Provenance("a.jsonl");
+  EXPECT_EQ(p["length_choice"]["min_length_ratio"].get<double>(), 0.699999988079071);
+  EXPECT_NEAR(p["length_choice"]["expected_length"][1].get<double>(), 2.0, 1e-5);
+  EXPECT_EQ(p["decoding"]["num_return_sequences"], 3);
+  // Off on the command line; or set there for a model without it.
+  ASSERT_EQ(RunCommand(run.Base("l.gguf") + " -o " + dir.File("b.jsonl") + " --min-length-ratio 0", &out), 0) << out;
+  EXPECT_FALSE(run.Provenance("b.jsonl").contains("length_choice"));
+  ASSERT_EQ(RunCommand(run.Base() + " -o " + dir.File("c.jsonl") + " --min-length-ratio 0.8 --expected-length 1,2,3",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(run.Provenance("c.jsonl")["length_choice"]["expected_length"], (nlohmann::json{1.0, 2.0, 3.0}));
+  // A ratio without an expected length, or a malformed one, is a usage error.
+  EXPECT_EQ(RunCommand(run.Base() + " -o " + dir.File("d.jsonl") + " --min-length-ratio 0.8", &out), 2) << out;
+  EXPECT_NE(out.find("--expected-length"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(run.Base() + " -o " + dir.File("e.jsonl") + " --expected-length 1,2", &out), 2) << out;
+  EXPECT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " --min-length-ratio 0.5", &out), 2) << out;
+  // Too little data to fit is a failure naming the cause.
+  WriteFile(dir.File("tiny.jsonl"), "{\"laion_2b\": \"r\", \"laion_coco\": \"s\", \"fused\": \"f\"}\n");
+  EXPECT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " --fit-expected-length " +
+                           dir.File("tiny.jsonl") + " --target-field fused",
+                       &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("at least 3 rows"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace capsfusion

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "capsfusion/engine.h"
 #include "engine/random_llama.h"
 #include "gguf/gguf.h"
 #include "test_util.h"
@@ -77,6 +78,43 @@ TEST(TunedDecodingTest, StoresTheSettingsAndKeepsEverythingElse) {
   EXPECT_EQ(c->keys(), b->keys());
 }
 
+TEST(TunedDecodingTest, TheLengthChoiceRoundTripsThroughTheLoader) {
+  testing::TempDir dir;
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(dir.File("m.gguf")).ok());
+  engine::TunedDecoding t;
+  t.expected_length = std::array<float, 3>{11.5f, 0.6f, 0.5f};
+  t.min_length_ratio = 0.7f;
+  ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("m.gguf"), dir.File("t.gguf"), t).ok());
+  auto a = OpenOrDie(dir.File("m.gguf"));
+  auto b = OpenOrDie(dir.File("t.gguf"));
+  ASSERT_TRUE(a && b);
+  ExpectSameModel(*a, *b);
+  EXPECT_EQ(*b->GetFloat32Array("capsfusion.decoding.expected_length"), (std::vector<float>{11.5f, 0.6f, 0.5f}));
+  auto m = Model::Load(dir.File("t.gguf"), ModelOptions());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE((*m)->info().recommended_expected_length.has_value());
+  EXPECT_EQ((*(*m)->info().recommended_expected_length)[0], 11.5f);
+  EXPECT_EQ((*m)->info().recommended_min_length_ratio, 0.7f);
+  auto plain = Model::Load(dir.File("m.gguf"), ModelOptions());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->info().recommended_expected_length.has_value());
+
+  // A file whose values are out of range, or of the wrong shape, does not load.
+  engine::GgufSpec spec = engine::MakeRandomLlama(engine::RandomLlamaConfig());
+  spec.Set("capsfusion.decoding.expected_length", gguf::Value::Float32Array({1.0f, 2.0f}));
+  ASSERT_TRUE(spec.Write(dir.File("two.gguf")).ok());
+  auto two = Model::Load(dir.File("two.gguf"), ModelOptions());
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("expected_length"), std::string::npos) << two.status().ToString();
+  spec.Set("capsfusion.decoding.expected_length", gguf::Value::Float32Array({1.0f, NAN, 0.5f}));
+  ASSERT_TRUE(spec.Write(dir.File("nan.gguf")).ok());
+  EXPECT_FALSE(Model::Load(dir.File("nan.gguf"), ModelOptions()).ok());
+  spec.Set("capsfusion.decoding.expected_length", gguf::Value::Float32Array({1.0f, 0.5f, 0.5f}));
+  spec.Set("capsfusion.decoding.min_length_ratio", gguf::Value::Float32(-1.0f));
+  ASSERT_TRUE(spec.Write(dir.File("neg.gguf")).ok());
+  EXPECT_FALSE(Model::Load(dir.File("neg.gguf"), ModelOptions()).ok());
+}
+
 TEST(TunedDecodingTest, BadSettingsAndFilesAreStatuses) {
   testing::TempDir dir;
   ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(dir.File("m.gguf")).ok());
@@ -89,6 +127,12 @@ TEST(TunedDecodingTest, BadSettingsAndFilesAreStatuses) {
   EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
   t = {};
   t.span_min_match = 33;
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+  t = {};
+  t.min_length_ratio = 11.0f;
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+  t = {};
+  t.expected_length = std::array<float, 3>{1.0f, 1e6f, 0.0f};
   EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
   t = {};
   t.length_penalty = NAN;

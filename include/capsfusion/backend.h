@@ -13,6 +13,7 @@
 // carries its Status; only a backend that cannot go on fails the whole call.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -35,6 +36,8 @@ struct BackendInfo {
   std::optional<float> recommended_length_penalty;  //!< local: the model's tuned length penalty (ModelInfo)
   std::optional<float> recommended_span_bonus;      //!< local: the model's tuned span continuation (ModelInfo)
   int recommended_span_min_match = 0;               //!< 0: none
+  std::optional<std::array<float, 3>> recommended_expected_length;  //!< local: the model's (ModelInfo)
+  std::optional<float> recommended_min_length_ratio;                //!< local: the model's (ModelInfo)
   std::vector<std::string> endpoints;  //!< remote: base URLs (without credentials)
 };
 

@@ -9,6 +9,7 @@
 // Errors come back as Status values, never as aborts.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -110,6 +111,11 @@ struct ModelInfo {
   //! ".span_min_match"; GenerateOptions::span_bonus), if any.
   std::optional<float> recommended_span_bonus;
   int recommended_span_min_match = 0;  //!< 0: none
+  //! The length choice among beams it was tuned for ("capsfusion.decoding.expected_length",
+  //! [a, b, c]: expected words ~ a + b x raw words + c x synthetic words, and
+  //! ".min_length_ratio"), if any.
+  std::optional<std::array<float, 3>> recommended_expected_length;
+  std::optional<float> recommended_min_length_ratio;
 };
 
 class Model {

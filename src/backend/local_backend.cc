@@ -20,6 +20,8 @@ class LocalBackend final : public Backend {
     info_.recommended_length_penalty = m.recommended_length_penalty;
     info_.recommended_span_bonus = m.recommended_span_bonus;
     info_.recommended_span_min_match = m.recommended_span_min_match;
+    info_.recommended_expected_length = m.recommended_expected_length;
+    info_.recommended_min_length_ratio = m.recommended_min_length_ratio;
   }
 
   const BackendInfo& info() const override { return info_; }

@@ -67,12 +67,21 @@ Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, Mo
     if (!v.ok()) return bad("'" + std::string(kRecommendedSpanMinMatchKey) + "': " + v.status().message());
     t.span_min_match = static_cast<int>(std::min<uint32_t>(*v, 1u << 30));
   }
+  CF_RETURN_IF_ERROR(read_float(kRecommendedMinLengthRatioKey, &t.min_length_ratio));
+  if (file.Has(kRecommendedExpectedLengthKey)) {
+    auto v = file.GetFloat32Array(kRecommendedExpectedLengthKey);
+    if (!v.ok()) return bad("'" + std::string(kRecommendedExpectedLengthKey) + "': " + v.status().message());
+    if (v->size() != 3) return bad("'" + std::string(kRecommendedExpectedLengthKey) + "' must hold 3 numbers");
+    t.expected_length = std::array<float, 3>{(*v)[0], (*v)[1], (*v)[2]};
+  }
   // The messages start with the field's name, which ends the key's name.
   Status s = ValidateTunedDecoding(t);
   if (!s.ok()) return bad("capsfusion.decoding." + s.message());
   info->recommended_length_penalty = t.length_penalty;
   info->recommended_span_bonus = t.span_bonus;
   info->recommended_span_min_match = t.span_min_match.value_or(0);
+  info->recommended_expected_length = t.expected_length;
+  info->recommended_min_length_ratio = t.min_length_ratio;
   return Status::OK();
 }
 

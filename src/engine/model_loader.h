@@ -35,6 +35,10 @@ constexpr const char* kRecommendedBeamsKey = "capsfusion.decoding.num_beams";
 constexpr const char* kRecommendedLengthPenaltyKey = "capsfusion.decoding.length_penalty";
 constexpr const char* kRecommendedSpanBonusKey = "capsfusion.decoding.span_bonus";
 constexpr const char* kRecommendedSpanMinMatchKey = "capsfusion.decoding.span_min_match";
+//! Float32 array [a, b, c]: expected fused words ~ a + b x raw words + c x synthetic words.
+constexpr const char* kRecommendedExpectedLengthKey = "capsfusion.decoding.expected_length";
+//! Float32: fuse takes the best beam with at least this share of the expected words.
+constexpr const char* kRecommendedMinLengthRatioKey = "capsfusion.decoding.min_length_ratio";
 
 //! The beam width the GGUF file at `path` recommends (kRecommendedBeamsKey),
 //! read from its header alone; 0 when it names none or cannot be read (loading

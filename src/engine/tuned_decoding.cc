@@ -21,6 +21,17 @@ Status ValidateTunedDecoding(const TunedDecoding& t) {
   if (t.span_min_match && (*t.span_min_match < 1 || *t.span_min_match > 32)) {
     return Status::InvalidArgument("span_min_match must be in [1, 32]");
   }
+  if (t.expected_length) {
+    for (float x : *t.expected_length) {
+      if (!(std::isfinite(x) && std::fabs(x) <= 1000)) {
+        return Status::InvalidArgument("expected_length must be three numbers in [-1000, 1000]");
+      }
+    }
+  }
+  if (t.min_length_ratio && !(std::isfinite(*t.min_length_ratio) && *t.min_length_ratio >= 0 &&
+                              *t.min_length_ratio <= 10)) {
+    return Status::InvalidArgument("min_length_ratio must be in [0, 10]");
+  }
   return Status::OK();
 }
 
@@ -35,6 +46,11 @@ Status WriteWithTunedDecoding(const std::string& input, const std::string& outpu
   if (tuned.length_penalty) w.SetFloat32(kRecommendedLengthPenaltyKey, *tuned.length_penalty);
   if (tuned.span_bonus) w.SetFloat32(kRecommendedSpanBonusKey, *tuned.span_bonus);
   if (tuned.span_min_match) w.SetUint32(kRecommendedSpanMinMatchKey, static_cast<uint32_t>(*tuned.span_min_match));
+  if (tuned.expected_length) {
+    w.SetFloat32Array(kRecommendedExpectedLengthKey,
+                      std::vector<float>(tuned.expected_length->begin(), tuned.expected_length->end()));
+  }
+  if (tuned.min_length_ratio) w.SetFloat32(kRecommendedMinLengthRatioKey, *tuned.min_length_ratio);
   for (const gguf::TensorInfo& t : f.tensors()) {
     CF_RETURN_IF_ERROR(w.AddTensor(t.name, t.type, t.shape, t.data, t.n_bytes).WithContext(input));
   }

@@ -1,8 +1,10 @@
 // Tuned decoding settings stored in a model file: the metadata keys
-// capsfusion.decoding.{num_beams, length_penalty, span_bonus, span_min_match}
+// capsfusion.decoding.{num_beams, length_penalty, span_bonus, span_min_match,
+// expected_length, min_length_ratio}
 // that `fuse` uses unless told otherwise (ModelInfo::recommended_*).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -16,6 +18,13 @@ struct TunedDecoding {
   std::optional<float> length_penalty;  //!< finite, |x| <= 100
   std::optional<float> span_bonus;      //!< 0 to 100
   std::optional<int> span_min_match;    //!< 1 to 32
+  //! Expected fused words: [intercept, per raw word, per synthetic word], each finite, |x| <= 1000.
+  std::optional<std::array<float, 3>> expected_length;
+  std::optional<float> min_length_ratio;  //!< 0 to 10 (0: off)
+
+  bool any() const {
+    return num_beams || length_penalty || span_bonus || span_min_match || expected_length || min_length_ratio;
+  }
 };
 
 //! InvalidArgument naming the first setting out of range.

@@ -166,6 +166,8 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     WindowFuserOptions wo;
     wo.output_field = o.output_field;
     wo.qc = o.qc;
+    wo.length_choice = o.length_choice;
+    wo.max_alternatives = o.max_alternatives;
     if (o.provenance_row) wo.row_provenance = o.provenance.dump();
     wo.stop = o.stop;
     WindowFuser fuser(o.maker, wo);

@@ -20,6 +20,7 @@
 #include "capsfusion/status.h"
 #include "capsfusion/writer.h"
 #include "fuse/caption_maker.h"
+#include "fuse/length_choice.h"
 #include "fuse/progress_line.h"
 #include "fuse/qc_stage.h"
 #include "fuse/shard_layout.h"
@@ -36,6 +37,8 @@ struct PipelineOptions {
   CaptionMaker* maker = nullptr;
   std::string output_field = "capsfusion";
   QcSettings qc;
+  LengthChoice length_choice;  //!< model method: which beam comes first
+  size_t max_alternatives = static_cast<size_t>(-1);  //!< beams kept for QC's next-beam choice
   uint32_t shard_index = 0, shard_count = 1;
   ShardBy shard_by = ShardBy::kRows;  //!< resolved
   uint64_t shard_unit = 1000;

@@ -34,6 +34,14 @@ nlohmann::ordered_json DecodingJson(const GenerateOptions& g) {
   return j;
 }
 
+// (absent when off, so runs made before it existed still resume)
+nlohmann::ordered_json LengthChoiceJson(const LengthChoice& c) {
+  nlohmann::ordered_json j;
+  j["min_length_ratio"] = c.min_ratio;
+  j["expected_length"] = {c.expected.intercept, c.expected.per_raw_word, c.expected.per_synthetic_word};
+  return j;
+}
+
 nlohmann::ordered_json QcJson(const RunDescription& r) {
   nlohmann::ordered_json j;
   j["enabled"] = r.qc;
@@ -119,6 +127,7 @@ StatusOr<nlohmann::ordered_json> BuildFingerprint(const RunDescription& r) {
     j["max_prompt_tokens"] = r.max_prompt_tokens;
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
+    if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
   }
   j["qc"] = QcJson(r);
   j["shard"] = {{"index", r.shard_index}, {"count", r.shard_count}, {"by", ShardByName(r.shard_by)},
@@ -137,6 +146,7 @@ nlohmann::ordered_json BuildProvenance(const RunDescription& r) {
     j["max_prompt_tokens"] = r.max_prompt_tokens;
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
+    if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
   }
   j["qc"] = QcJson(r);
   return j;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuse/length_choice.h"
+
 #include "capsfusion/backend.h"
 #include "capsfusion/engine.h"
 #include "capsfusion/prompt.h"
@@ -30,6 +32,7 @@ struct RunDescription {
   PromptTemplate prompt_template;      //!< model method only
   size_t max_prompt_tokens = 0;
   GenerateOptions generate, retry;     //!< model method only
+  LengthChoice length_choice;          //!< model method only
   bool qc = false;
   QcOptions qc_options;
   QcPolicy qc_policy;

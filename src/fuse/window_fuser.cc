@@ -34,7 +34,13 @@ Status WindowFuser::MakeSorted(PipelineWindow* w, const std::vector<size_t>& idx
     make_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!made.ok()) return made.status();
     if (made->size() != recs.size()) return Status::Internal("caption maker returned the wrong number of captions");
-    for (size_t k = start; k < end; ++k) (*out)[order[k]] = std::move((*made)[k - start]);
+    for (size_t k = start; k < end; ++k) {
+      FusedCaption& c = (*made)[k - start];
+      const Record& rec = w->rows[idx[order[k]]].record;
+      if (c.status.ok()) ApplyLengthChoice(options_.length_choice, rec.raw, rec.synthetic, &c);
+      if (c.alternatives.size() > options_.max_alternatives) c.alternatives.resize(options_.max_alternatives);
+      (*out)[order[k]] = std::move(c);
+    }
   }
   return Status::OK();
 }

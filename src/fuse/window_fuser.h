@@ -8,6 +8,7 @@
 
 #include "capsfusion/status.h"
 #include "fuse/caption_maker.h"
+#include "fuse/length_choice.h"
 #include "fuse/pipeline_window.h"
 #include "fuse/qc_stage.h"
 
@@ -17,6 +18,9 @@ struct WindowFuserOptions {
   std::string output_field = "capsfusion";
   QcSettings qc;                   //!< qc.enabled false: no checks, no qc_reasons field
   std::string row_provenance;      //!< non-empty: JSON set as field capsfusion_provenance
+  LengthChoice length_choice;      //!< which beam comes first (off: the best)
+  //! Alternatives kept for QC's next-beam choice after the length choice.
+  size_t max_alternatives = static_cast<size_t>(-1);
   //! Nonzero: abandon the window between two batches (Fuse then returns kStopped).
   const std::atomic<int>* stop = nullptr;
 };

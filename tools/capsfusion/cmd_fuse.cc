@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -78,6 +80,9 @@ struct FuseArgs {
   bool length_penalty_given = false;  // --length-penalty (else the model's tuned one, if any)
   bool span_given = false;            // --span-bonus (else the model's tuned one, if any)
   bool span_min_match_given = false;
+  float min_length_ratio = 0;          // --min-length-ratio (else the model's, if any)
+  bool min_length_ratio_given = false;
+  std::vector<float> expected_length;  // --expected-length A,B,C (else the model's, if any)
   QcFlags qc;
   // resume, sharding
   uint64_t chunk_rows = 10000;
@@ -144,6 +149,8 @@ int RunFuse(const FuseArgs& a) {
   std::unique_ptr<ModelFuser> fuser;
   std::unique_ptr<CaptionMaker> maker;
   RunDescription run;
+  LengthChoice length_choice;  // model method: off unless the model or the flags ask for it
+  size_t max_alternatives = static_cast<size_t>(-1);
   run.method = FuseMethodName(*method);
   GenerateOptions gen = a.gen, retry = a.retry;
   if (*method == FuseMethod::kModel) {
@@ -182,13 +189,34 @@ int RunFuse(const FuseArgs& a) {
         g->span_min_match = tuned.recommended_span_min_match;
       }
     }
-    // QC may replace a failing caption by the next best beam that passes: ask
-    // beam search for those hypotheses too.
+    // The length choice among the finished beams, the model's unless given.
+    std::optional<std::array<float, 3>> expected = tuned.recommended_expected_length;
+    if (!a.expected_length.empty()) {
+      expected = std::array<float, 3>{a.expected_length[0], a.expected_length[1], a.expected_length[2]};
+    }
+    const float ratio = a.min_length_ratio_given ? a.min_length_ratio : tuned.recommended_min_length_ratio.value_or(0.0f);
+    if (ratio > 0) {
+      if (!expected) {
+        Fail(cmd, "--min-length-ratio needs the expected length: give --expected-length A,B,C or store it in the "
+                  "model (capsfusion set-decoding --fit-expected-length)");
+        return kExitUsage;
+      }
+      length_choice.min_ratio = ratio;
+      length_choice.expected = ExpectedLength{(*expected)[0], (*expected)[1], (*expected)[2]};
+    }
+    // QC may replace a failing caption by the next best beam that passes, and
+    // the length choice picks among the beams: ask beam search for them.
     if (!a.no_qc) {
       for (GenerateOptions* g : {&gen, &retry}) {
         const int alternatives = a.qc_alternatives < 0 ? g->num_beams - 1 : a.qc_alternatives;
         g->num_return_sequences = std::max(1, std::min(g->num_beams, 1 + alternatives));
       }
+      if (a.qc_alternatives >= 0) max_alternatives = static_cast<size_t>(a.qc_alternatives);
+    } else {
+      max_alternatives = 0;
+    }
+    if (length_choice.enabled()) {
+      for (GenerateOptions* g : {&gen, &retry}) g->num_return_sequences = g->num_beams;
     }
     ModelFuserOptions fopt;
     fopt.prompt.max_tokens = a.max_prompt_tokens;
@@ -204,6 +232,7 @@ int RunFuse(const FuseArgs& a) {
     run.prompt_template = fuser->prompt_template();
     run.max_prompt_tokens = a.max_prompt_tokens;
     run.generate = gen;
+    run.length_choice = length_choice;
     // The model line is for people watching; logs get the model in the summary line.
     if (StderrIsTerminal()) {
       Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
@@ -254,6 +283,8 @@ int RunFuse(const FuseArgs& a) {
   po.maker = maker.get();
   po.output_field = a.output_field;
   po.qc = qc;
+  po.length_choice = length_choice;
+  po.max_alternatives = max_alternatives;
   po.shard_index = shard.index;
   po.shard_count = shard.count;
   po.shard_by = shard_by;
@@ -424,6 +455,8 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--length-penalty", args->gen.length_penalty, "Beam search length penalty (default: the model's tuned one if its file gives one, else 2)")->capture_default_str()->group(g);
   sub->add_option("--span-bonus", args->gen.span_bonus, "Added to the log-probability of the token that continues a span of 3 or more tokens copied from the prompt, so names are copied in order (0: off; default: the model's tuned value if its file gives one, else 0)")->check(CLI::Range(0.0, 100.0))->capture_default_str()->group(g);
   sub->add_option("--span-min-match", args->gen.span_min_match, "Shortest copied span that earns --span-bonus (default: the model's, else 3)")->check(CLI::Range(1, 32))->capture_default_str()->group(g);
+  sub->add_option("--min-length-ratio", args->min_length_ratio, "Take the best beam with at least this share of the expected words (--expected-length), the longest when none has (0: off; default: the model's, else 0)")->check(CLI::Range(0.0, 10.0))->group(g);
+  sub->add_option("--expected-length", args->expected_length, "Expected words A,B,C of a fused caption: A + B x raw words + C x synthetic words (default: the model's; capsfusion set-decoding --fit-expected-length)")->delimiter(',')->expected(3)->group(g);
   sub->add_option("--no-adjacent-repeat", args->gen.no_adjacent_repeat, "Forbid a block of up to this many tokens written twice in a row (\"a tree tree\") unless a source has it doubled (0: off)")->check(CLI::Range(0, 32))->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
   sub->add_option("--top-k", args->gen.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str()->group(g);
@@ -466,6 +499,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->length_penalty_given = sub->get_option("--length-penalty")->count() > 0;
     args->span_given = sub->get_option("--span-bonus")->count() > 0;
     args->span_min_match_given = sub->get_option("--span-min-match")->count() > 0;
+    args->min_length_ratio_given = sub->get_option("--min-length-ratio")->count() > 0;
     args->retry.span_bonus = args->gen.span_bonus;
     args->retry.span_min_match = args->gen.span_min_match;
     *run = [args] { return RunFuse(*args); };
