@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     const char* name;
     GenerateOptions gen;
   };
-  std::vector<Mode> modes(6);
+  std::vector<Mode> modes(8);
   modes[0].name = "greedy";
   modes[1].name = "greedy, no-repeat 3";
   modes[1].gen.no_repeat_ngram_size = 3;
@@ -140,8 +140,15 @@ int main(int argc, char** argv) {
   modes[5].name = "greedy, no-repeat 3, span";
   modes[5].gen.span_bonus = 2.0f;
   modes[5].gen.span_min_match = 3;
+  // The UTF-8 constraint (on in every row above) against the same decodings without it.
+  modes[6] = modes[1];
+  modes[6].name = "greedy, no-repeat 3, any bytes";
+  modes[6].gen.valid_utf8 = false;
+  modes[7] = modes[4];
+  modes[7].name = "beam 5 tuned, any bytes";
+  modes[7].gen.valid_utf8 = false;
 
-  std::printf("%-26s %11s %12s %7s %6s %9s %9s\n", "decoding", "captions/s", "new tok/s", "words", "CPU%", "x greedy",
+  std::printf("%-30s %11s %12s %7s %6s %9s %9s\n", "decoding", "captions/s", "new tok/s", "words", "CPU%", "x greedy",
               "x 50/s");
   double greedy_rate = 0;
   for (Mode& m : modes) {
@@ -173,7 +180,7 @@ int main(int argc, char** argv) {
     const double cpu = 100.0 * (CpuSeconds() - c0) / (wall * threads);
     const double rate = recs.size() / wall;
     if (greedy_rate == 0) greedy_rate = rate;
-    std::printf("%-26s %11.1f %12.0f %7.1f %6.0f %9.2f %9.2f\n", m.name, rate, tokens / wall,
+    std::printf("%-30s %11.1f %12.0f %7.1f %6.0f %9.2f %9.2f\n", m.name, rate, tokens / wall,
                 static_cast<double>(words) / recs.size(), cpu, rate / greedy_rate, rate / 50.0);
   }
   std::printf("\nload average after: %.2f\n", LoadAverage());
