@@ -99,6 +99,68 @@ ScriptedRun RunScripted(const TempDir& dir, const std::string& name, const std::
   return run;
 }
 
+// Every row: a short best beam, then a long one, then a middle one.
+class BeamsMaker : public CaptionMaker {
+ public:
+  PreparedPrompt Prepare(const Record& r) const override {
+    PreparedPrompt p;
+    p.text = r.raw;
+    p.tokens = 1;
+    return p;
+  }
+  StatusOr<std::vector<FusedCaption>> Make(const std::vector<const Record*>& rows,
+                                           const std::vector<const PreparedPrompt*>&, bool) override {
+    std::vector<FusedCaption> out(rows.size());
+    for (FusedCaption& f : out) {
+      f.text = "short one";
+      f.alternatives = {"a long caption of seven words", "middle sized caption here"};
+    }
+    return out;
+  }
+  bool can_retry() const override { return false; }
+  size_t batch_size() const override { return 4; }
+};
+
+TEST(FusePipelineQcTest, TheLengthChoicePicksTheBeamBeforeQc) {
+  TempDir dir;
+  WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"r1 r2\", \"laion_coco\": \"s1\"}\n"
+                                  "{\"laion_2b\": \"r1 r2 r3 r4 r5 r6\", \"laion_coco\": \"s1\"}\n");
+  auto run = [&](const std::string& name, double ratio, bool qc, size_t max_alternatives) {
+    BeamsMaker maker;
+    PipelineOptions o;
+    o.inputs = {dir.File("in.jsonl")};
+    o.output = dir.File(name);
+    o.rejects = o.output + ".rejects.jsonl";
+    o.maker = &maker;
+    o.length_choice.expected = ExpectedLength{0.0, 1.0, 0.0};  // as many words as the raw caption
+    o.length_choice.min_ratio = ratio;
+    o.max_alternatives = max_alternatives;
+    o.qc.enabled = qc;
+    // A check that fails every caption of five words or more.
+    o.qc.checker = [](std::string_view, std::string_view, std::string_view fused) {
+      QcResult r;
+      if (CountWords(fused) >= 5) r.reasons.push_back(QcReason::kLengthRatio);
+      return r;
+    };
+    o.fingerprint = {{"method", "scripted"}};
+    auto r = RunFusePipeline(o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> texts;
+    for (const auto& row : ReadJsonlRows(o.output)) texts.push_back(row["capsfusion"]);
+    return texts;
+  };
+  // Off: the best beam.
+  EXPECT_EQ(run("off.jsonl", 0, false, 0), (std::vector<std::string>{"short one", "short one"}));
+  // 2 raw words: "short one" is long enough; 6: the first beam with at least 6 words.
+  EXPECT_EQ(run("on.jsonl", 1.0, false, 0),
+            (std::vector<std::string>{"short one", "a long caption of seven words"}));
+  // QC then walks the beams in the new order: the long one fails, the next passing is the short one.
+  EXPECT_EQ(run("qc.jsonl", 1.0, true, static_cast<size_t>(-1)),
+            (std::vector<std::string>{"short one", "short one"}));
+  // ...unless it may not look at other beams (--qc-alternatives 0): the chosen one stays, flagged.
+  EXPECT_EQ(run("qc0.jsonl", 1.0, true, 0), (std::vector<std::string>{"short one", "a long caption of seven words"}));
+}
+
 TEST(FusePipelineQcTest, RetryFallbackDropAndCounts) {
   TempDir dir;
   std::string in;
