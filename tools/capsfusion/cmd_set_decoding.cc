@@ -104,16 +104,16 @@ int RunSetDecoding(const SetDecodingArgs& a) {
     return kExitOk;
   }
   const std::string out = a.output.empty() ? a.model : a.output;
-  auto model = gguf::GgufFile::Open(a.model);
-  if (!model.ok()) return Fail("set-decoding", model.status());
-  const float ratio = t.min_length_ratio.value_or(0.0f);
-  if (ratio > 0 && !t.expected_length && !(*model)->Has(engine::kRecommendedExpectedLengthKey)) {
-    std::fprintf(stderr,
-                 "capsfusion set-decoding: --min-length-ratio needs the expected length: give --expected-length or "
-                 "--fit-expected-length\n");
-    return kExitUsage;
+  if (t.min_length_ratio.value_or(0.0f) > 0 && !t.expected_length) {  // the file must have one already
+    auto model = gguf::GgufFile::Open(a.model);
+    if (!model.ok()) return Fail("set-decoding", model.status());
+    if (!(*model)->Has(engine::kRecommendedExpectedLengthKey)) {
+      std::fprintf(stderr,
+                   "capsfusion set-decoding: --min-length-ratio needs the expected length: give --expected-length or "
+                   "--fit-expected-length\n");
+      return kExitUsage;
+    }
   }
-  model->reset();
   Status s = engine::WriteWithTunedDecoding(a.model, out, t);
   if (!s.ok()) return Fail("set-decoding", s);
   if (!a.quiet) {
