@@ -47,6 +47,18 @@ void ExpectSameModel(const GgufFile& a, const GgufFile& b) {
   }
 }
 
+//! Writes `in` with `t` stored as `out`, checks that nothing else changed, and
+//! returns the written file (null on failure).
+std::unique_ptr<GgufFile> WriteTunedCopy(const std::string& in, const std::string& out,
+                                         const engine::TunedDecoding& t) {
+  EXPECT_TRUE(engine::WriteWithTunedDecoding(in, out, t).ok());
+  auto a = OpenOrDie(in);
+  auto b = OpenOrDie(out);
+  if (!a || !b) return nullptr;
+  ExpectSameModel(*a, *b);
+  return b;
+}
+
 TEST(TunedDecodingTest, StoresTheSettingsAndKeepsEverythingElse) {
   testing::TempDir dir;
   engine::GgufSpec spec = engine::MakeRandomLlama(engine::RandomLlamaConfig());
@@ -56,11 +68,8 @@ TEST(TunedDecodingTest, StoresTheSettingsAndKeepsEverythingElse) {
   t.length_penalty = 2.5f;
   t.span_bonus = 2.0f;
   t.span_min_match = 3;
-  ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("m.gguf"), dir.File("t.gguf"), t).ok());
-  auto a = OpenOrDie(dir.File("m.gguf"));
-  auto b = OpenOrDie(dir.File("t.gguf"));
-  ASSERT_TRUE(a && b);
-  ExpectSameModel(*a, *b);
+  auto b = WriteTunedCopy(dir.File("m.gguf"), dir.File("t.gguf"), t);
+  ASSERT_TRUE(b);
   EXPECT_EQ(*b->GetUint32("capsfusion.decoding.num_beams"), 3u);  // unset: kept
   EXPECT_EQ(*b->GetFloat32("capsfusion.decoding.length_penalty"), 2.5f);
   EXPECT_EQ(*b->GetFloat32("capsfusion.decoding.span_bonus"), 2.0f);
@@ -70,8 +79,9 @@ TEST(TunedDecodingTest, StoresTheSettingsAndKeepsEverythingElse) {
   engine::TunedDecoding beams;
   beams.num_beams = 6;
   ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("t.gguf"), dir.File("t.gguf"), beams).ok());
+  auto a = OpenOrDie(dir.File("m.gguf"));
   auto c = OpenOrDie(dir.File("t.gguf"));
-  ASSERT_TRUE(c);
+  ASSERT_TRUE(a && c);
   ExpectSameModel(*a, *c);
   EXPECT_EQ(*c->GetUint32("capsfusion.decoding.num_beams"), 6u);
   EXPECT_EQ(*c->GetFloat32("capsfusion.decoding.span_bonus"), 2.0f);
@@ -84,11 +94,8 @@ TEST(TunedDecodingTest, TheLengthChoiceRoundTripsThroughTheLoader) {
   engine::TunedDecoding t;
   t.expected_length = std::array<float, 3>{11.5f, 0.6f, 0.5f};
   t.min_length_ratio = 0.7f;
-  ASSERT_TRUE(engine::WriteWithTunedDecoding(dir.File("m.gguf"), dir.File("t.gguf"), t).ok());
-  auto a = OpenOrDie(dir.File("m.gguf"));
-  auto b = OpenOrDie(dir.File("t.gguf"));
-  ASSERT_TRUE(a && b);
-  ExpectSameModel(*a, *b);
+  auto b = WriteTunedCopy(dir.File("m.gguf"), dir.File("t.gguf"), t);
+  ASSERT_TRUE(b);
   EXPECT_EQ(*b->GetFloat32Array("capsfusion.decoding.expected_length"), (std::vector<float>{11.5f, 0.6f, 0.5f}));
   auto m = Model::Load(dir.File("t.gguf"), ModelOptions());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
