@@ -4,8 +4,6 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "command.h"
 #include "engine/model_loader.h"
 #include "engine/tuned_decoding.h"
@@ -34,23 +32,17 @@ StatusOr<ExpectedLength> FitFromData(const SetDecodingArgs& a, size_t* rows) {
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return ropt.status();
   ropt->columns = ColumnSelection::kFieldMap;
-  ropt->extra_columns = {a.target_field};
+  ropt->fields.references = {a.target_field};  // read as the trainer reads its targets
   std::vector<LengthExample> examples;
   size_t skipped = 0;
   Status read = ForEachRecord(
       a.fit_inputs, *ropt,
       [&](Record& rec) {
-        const Field* f = rec.Find(a.target_field);
-        std::string target;
-        if (f != nullptr && !f->json.empty() && f->json[0] == '"') {
-          auto v = nlohmann::json::parse(f->json, nullptr, /*allow_exceptions=*/false);
-          if (v.is_string()) target = v.get<std::string>();
-        }
-        if (target.empty()) {
+        if (rec.references.empty() || rec.references[0].empty()) {
           ++skipped;
           return Status::OK();
         }
-        examples.push_back({CountWords(rec.raw), CountWords(rec.synthetic), CountWords(target)});
+        examples.push_back({CountWords(rec.raw), CountWords(rec.synthetic), CountWords(rec.references[0])});
         return Status::OK();
       },
       [&](const Reject&) {
