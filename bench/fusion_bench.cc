@@ -120,11 +120,11 @@ int main(int argc, char** argv) {
     GenerateOptions gen;
   };
   // The beam decoding the file was tuned for (capsfusion set-decoding), else
-  // beam 5 with length penalty 2: what `fuse` runs by default, less its length
-  // choice and quality checks.
+  // `fuse`'s own (beam 3, length penalty 2): what `fuse` runs by default with
+  // this file, less its length choice and quality checks.
   const BackendInfo& info = (*backend)->info();
   GenerateOptions tuned;
-  tuned.num_beams = info.recommended_num_beams > 0 ? info.recommended_num_beams : 5;
+  tuned.num_beams = info.recommended_num_beams > 0 ? info.recommended_num_beams : 3;
   tuned.length_penalty = info.recommended_length_penalty.value_or(2.0f);
   tuned.span_bonus = info.recommended_span_bonus.value_or(0.0f);
   if (info.recommended_span_min_match > 0) tuned.span_min_match = info.recommended_span_min_match;
