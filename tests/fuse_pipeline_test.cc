@@ -161,6 +161,36 @@ TEST(FusePipelineQcTest, TheLengthChoicePicksTheBeamBeforeQc) {
   EXPECT_EQ(run("qc0.jsonl", 1.0, true, 0), (std::vector<std::string>{"short one", "a long caption of seven words"}));
 }
 
+TEST(FusePipelineQcTest, TheReferenceChoicePutsTheClosestPassingBeamFirst) {
+  TempDir dir;
+  WriteFile(dir.File("in.jsonl"),
+            "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\", \"ref\": \"the middle sized caption\"}\n"
+            "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\", \"ref\": \"a long caption of seven words\"}\n"
+            "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\"}\n");
+  BeamsMaker maker;
+  PipelineOptions o;
+  o.inputs = {dir.File("in.jsonl")};
+  o.reader.fields.references = {"ref"};
+  o.output = dir.File("out.jsonl");
+  o.rejects = o.output + ".rejects.jsonl";
+  o.maker = &maker;
+  o.reference_choice = true;
+  o.qc.enabled = true;
+  o.qc.checker = [](std::string_view, std::string_view, std::string_view fused) {
+    QcResult r;
+    if (CountWords(fused) >= 5) r.reasons.push_back(QcReason::kLengthRatio);
+    return r;
+  };
+  o.fingerprint = {{"method", "scripted"}};
+  auto r = RunFusePipeline(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> texts;
+  for (const auto& row : ReadJsonlRows(o.output)) texts.push_back(row["capsfusion"]);
+  // Row 1: the closest beam passes. Row 2: the closest fails QC, the next
+  // closest passes. Row 3 has no reference: the model's best beam.
+  EXPECT_EQ(texts, (std::vector<std::string>{"middle sized caption here", "middle sized caption here", "short one"}));
+}
+
 TEST(FusePipelineQcTest, RetryFallbackDropAndCounts) {
   TempDir dir;
   std::string in;

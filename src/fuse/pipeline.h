@@ -38,6 +38,7 @@ struct PipelineOptions {
   std::string output_field = "capsfusion";
   QcSettings qc;
   LengthChoice length_choice;  //!< model method: which beam comes first
+  bool reference_choice = false;  //!< model method: then the beam closest to the row's first reference
   size_t max_alternatives = static_cast<size_t>(-1);  //!< beams kept for QC's next-beam choice
   uint32_t shard_index = 0, shard_count = 1;
   ShardBy shard_by = ShardBy::kRows;  //!< resolved

@@ -128,6 +128,7 @@ StatusOr<nlohmann::ordered_json> BuildFingerprint(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
+    if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);
   j["shard"] = {{"index", r.shard_index}, {"count", r.shard_count}, {"by", ShardByName(r.shard_by)},
@@ -147,6 +148,7 @@ nlohmann::ordered_json BuildProvenance(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
+    if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);
   return j;

@@ -33,6 +33,7 @@ struct RunDescription {
   size_t max_prompt_tokens = 0;
   GenerateOptions generate, retry;     //!< model method only
   LengthChoice length_choice;          //!< model method only
+  std::string closest_to;              //!< model method: --closest-to field (empty: off)
   bool qc = false;
   QcOptions qc_options;
   QcPolicy qc_policy;

@@ -38,6 +38,9 @@ Status WindowFuser::MakeSorted(PipelineWindow* w, const std::vector<size_t>& idx
       FusedCaption& c = (*made)[k - start];
       const Record& rec = w->rows[idx[order[k]]].record;
       if (c.status.ok()) ApplyLengthChoice(options_.length_choice, rec.raw, rec.synthetic, &c);
+      if (c.status.ok() && options_.reference_choice && !rec.references.empty()) {
+        ApplyReferenceChoice(rec.references[0], &c);
+      }
       if (c.alternatives.size() > options_.max_alternatives) c.alternatives.resize(options_.max_alternatives);
       (*out)[order[k]] = std::move(c);
     }

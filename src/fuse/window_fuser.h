@@ -11,6 +11,7 @@
 #include "fuse/length_choice.h"
 #include "fuse/pipeline_window.h"
 #include "fuse/qc_stage.h"
+#include "fuse/reference_choice.h"
 
 namespace capsfusion {
 
@@ -19,6 +20,8 @@ struct WindowFuserOptions {
   QcSettings qc;                   //!< qc.enabled false: no checks, no qc_reasons field
   std::string row_provenance;      //!< non-empty: JSON set as field capsfusion_provenance
   LengthChoice length_choice;      //!< which beam comes first (off: the best)
+  //! Then put first the beam closest to the row's first reference (fuse --closest-to).
+  bool reference_choice = false;
   //! Alternatives kept for QC's next-beam choice after the length choice.
   size_t max_alternatives = static_cast<size_t>(-1);
   //! Nonzero: abandon the window between two batches (Fuse then returns kStopped).

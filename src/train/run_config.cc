@@ -61,6 +61,7 @@ ordered_json Json(const TrainOptions& o, const std::string& init_sha256) {
         {"epochs", o.optim.epochs},
         {"max_steps", o.optim.max_steps}}},
   };
+  if (!d.dev_target_field.empty()) j["data"]["dev_target_field"] = d.dev_target_field;
   if (!o.init_model.empty()) j["init"] = {{"file", o.init_model}, {"sha256", init_sha256}};
   return j;
 }

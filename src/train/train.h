@@ -74,6 +74,7 @@ struct DataOptions {
   std::string raw_field = "laion_2b";
   std::string synthetic_field = "laion_coco";
   std::string target_field = "capsfuion_official";
+  std::string dev_target_field;  //!< target field of the dev files; empty: target_field
   LeakMode leak = LeakMode::kDrop;
   size_t max_rows = 0;  //!< 0: all training rows
   int max_raw_tokens = 96;

@@ -281,7 +281,9 @@ Status Train(const TrainOptions& options, TrainReport* report) {
   if (!rows.ok()) return rows.status();
   std::vector<Triplet> dev_rows;
   if (!opt.data.dev_files.empty()) {
-    auto dev = LoadTriplets(opt.data.dev_files, opt.data, LeakMode::kKeep, 0, nullptr);
+    DataOptions dev_data = opt.data;
+    if (!opt.data.dev_target_field.empty()) dev_data.target_field = opt.data.dev_target_field;
+    auto dev = LoadTriplets(opt.data.dev_files, dev_data, LeakMode::kKeep, 0, nullptr);
     if (!dev.ok()) return dev.status();
     dev_rows = std::move(*dev);
   } else {
@@ -383,6 +385,9 @@ Status Train(const TrainOptions& options, TrainReport* report) {
     for (size_t i = 0; i + std::max(1, opt.keep_checkpoints) < steps.size(); ++i) fs::remove(steps[i].second, ec);
     return Status::OK();
   };
+  // A fine-tuning run keeps its starting weights as step 0, so that `export
+  // --average` can blend them with later steps (a smaller, safer update).
+  if (init && !resuming) CF_RETURN_IF_ERROR(save_step());
 
   auto evaluate = [&](int epoch) -> Status {
     auto t0 = Clock::now();

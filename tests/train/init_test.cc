@@ -156,6 +156,68 @@ TEST_F(InitTest, RunStartsFromTheFileAndWritesItsTokenizer) {
   auto want = Checkpoint(dir_->File("copy"), "last.pt");
   auto got = Checkpoint(o.run_dir, "last.pt");
   for (const auto& [name, t] : got) EXPECT_LT((t - want.at(name)).abs().max().item<double>(), 1e-6) << name;
+  // The starting weights are kept as step 0, exactly.
+  auto start = Checkpoint(o.run_dir, "step-00000000.pt");
+  for (const auto& [name, t] : start) EXPECT_EQ((t - want.at(name)).abs().max().item<double>(), 0.0) << name;
+}
+
+TEST_F(InitTest, ExportAveragesStepZeroToBlendTheStartWithTheTunedWeights) {
+  TrainOptions o = Tiny(dir_->File("blend"));
+  o.init_model = dir_->File("copy-f32.gguf");
+  o.optim.max_steps = 2;
+  o.optim.lr = 1e-2;
+  o.optim.warmup_steps = 0;
+  o.checkpoint_every = 2;
+  ASSERT_TRUE(Train(o, nullptr).ok());
+  auto start = Checkpoint(o.run_dir, "step-00000000.pt");
+  auto tuned = Checkpoint(o.run_dir, "step-00000002.pt");
+  ExportOptions e;
+  e.run_dir = o.run_dir;
+  e.average_last = 2;
+  e.type = "f32";
+  e.output = dir_->File("blend.gguf");
+  ExportReport report;
+  Status s = Export(e, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.averaged.size(), 2u);
+  auto init = ReadInitModel(e.output);
+  ASSERT_TRUE(init.ok()) << init.status().ToString();
+  FusionModel m(init->config);
+  ASSERT_TRUE(LoadInitWeights(*init, m).ok());
+  double moved = 0;
+  for (auto& [name, t] : m->GgufTensors()) {
+    const torch::Tensor mid = (start.at(name) + tuned.at(name)) / 2;
+    EXPECT_LT((t.detach() - mid).abs().max().item<double>(), 1e-6) << name;
+    moved = std::max(moved, (tuned.at(name) - start.at(name)).abs().max().item<double>());
+  }
+  EXPECT_GT(moved, 1e-4);  // training moved the weights, so the blend is a real midpoint
+}
+
+TEST_F(InitTest, DevFilesMayNameTheirTargetsDifferently) {
+  // Training targets in field "mine" (e.g. written by fuse --closest-to), dev targets official.
+  const std::string renamed = dir_->File("mine.jsonl");
+  std::string text = capsfusion::testing::ReadFile(train_);
+  for (size_t at = text.find("capsfuion_official"); at != std::string::npos; at = text.find("capsfuion_official", at)) {
+    text.replace(at, 18, "mine");
+  }
+  capsfusion::testing::WriteFile(renamed, text);
+  TrainOptions o = Tiny(dir_->File("devfield"));
+  o.data.train_files = {renamed};
+  o.data.target_field = "mine";
+  o.optim.max_steps = 1;
+  Status s = Train(o, nullptr);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);  // the dev file has no "mine"
+  EXPECT_NE(s.message().find("mine"), std::string::npos) << s.ToString();
+  o.data.dev_target_field = "capsfuion_official";
+  o.overwrite = true;
+  TrainReport report;
+  s = Train(o, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.train_rows, 64);
+  EXPECT_EQ(report.dev_rows, 8);
+  auto stored = ReadRunConfig(o.run_dir);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_NE(stored->json.find("\"dev_target_field\""), std::string::npos);
 }
 
 TEST_F(InitTest, ResumingChecksTheFileByItsContents) {

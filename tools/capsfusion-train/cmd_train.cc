@@ -93,6 +93,7 @@ void AddTrainCommand(CLI::App& app, Runner* run) {
   sub->add_option("--raw-field", o.data.raw_field, "Field with the raw caption")->capture_default_str()->group(data);
   sub->add_option("--synthetic-field", o.data.synthetic_field, "Field with the synthetic caption")->capture_default_str()->group(data);
   sub->add_option("--target-field", o.data.target_field, "Field with the fused target caption")->capture_default_str()->group(data);
+  sub->add_option("--dev-target-field", o.data.dev_target_field, "Field with the target caption in the --dev files (default: --target-field)")->group(data);
   sub->add_option("--dev-fraction", o.data.dev_fraction, "Share of rows held out without --dev")->capture_default_str()->group(data);
   sub->add_option("--leak", a->leak, "Targets that echo the instruction: keep, drop, repair")->capture_default_str()->group(data);
   sub->add_option("--max-rows", o.data.max_rows, "Read at most this many training rows (0: all)")->group(data);

@@ -81,6 +81,7 @@ struct FuseArgs {
   bool span_given = false;            // --span-bonus (else the model's tuned one, if any)
   bool span_min_match_given = false;
   float min_length_ratio = 0;          // --min-length-ratio (else the model's, if any)
+  std::string closest_to;              // --closest-to: field whose caption picks the beam
   bool min_length_ratio_given = false;
   std::vector<float> expected_length;  // --expected-length A,B,C (else the model's, if any)
   QcFlags qc;
@@ -123,6 +124,10 @@ int RunFuse(const FuseArgs& a) {
   if (!method.ok()) return Fail(cmd, method.status());
   auto ropt = MakeReaderOptions(a.in);
   if (!ropt.ok()) return Fail(cmd, ropt.status());
+  if (!a.closest_to.empty()) {
+    if (*method != FuseMethod::kModel) return Fail(cmd, "--closest-to needs --method model (it chooses among beams)");
+    ropt->fields.references = {a.closest_to};
+  }
   if (a.chunk_rows == 0) return Fail(cmd, "--chunk-rows must be at least 1");
   if (a.shard_unit == 0) return Fail(cmd, "--shard-unit must be at least 1");
   if (a.provenance != "file" && a.provenance != "row") return Fail(cmd, "--provenance must be file or row");
@@ -215,7 +220,7 @@ int RunFuse(const FuseArgs& a) {
     } else {
       max_alternatives = 0;
     }
-    if (length_choice.enabled()) {
+    if (length_choice.enabled() || !a.closest_to.empty()) {
       for (GenerateOptions* g : {&gen, &retry}) g->num_return_sequences = g->num_beams;
     }
     ModelFuserOptions fopt;
@@ -233,6 +238,7 @@ int RunFuse(const FuseArgs& a) {
     run.max_prompt_tokens = a.max_prompt_tokens;
     run.generate = gen;
     run.length_choice = length_choice;
+    run.closest_to = a.closest_to;
     // The model line is for people watching; logs get the model in the summary line.
     if (StderrIsTerminal()) {
       Say(a, backend->info().kind + " model " + backend->info().model + " (" + path + "), template " +
@@ -284,6 +290,7 @@ int RunFuse(const FuseArgs& a) {
   po.output_field = a.output_field;
   po.qc = qc;
   po.length_choice = length_choice;
+  po.reference_choice = !a.closest_to.empty();
   po.max_alternatives = max_alternatives;
   po.shard_index = shard.index;
   po.shard_count = shard.count;
@@ -456,6 +463,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--span-bonus", args->gen.span_bonus, "Added to the log-probability of the token that continues a span of 3 or more tokens copied from the prompt, so names are copied in order (0: off; default: the model's tuned value if its file gives one, else 0)")->check(CLI::Range(0.0, 100.0))->capture_default_str()->group(g);
   sub->add_option("--span-min-match", args->gen.span_min_match, "Shortest copied span that earns --span-bonus (default: the model's, else 3)")->check(CLI::Range(1, 32))->capture_default_str()->group(g);
   sub->add_option("--min-length-ratio", args->min_length_ratio, "Take the best beam with at least this share of the expected words (--expected-length), the longest when none has (0: off; default: the model's, else 0)")->check(CLI::Range(0.0, 10.0))->group(g);
+  sub->add_option("--closest-to", args->closest_to, "Among the beams, put first the one closest to this field's caption (sentence ROUGE-L + smoothed BLEU-4), so QC keeps the closest that passes: the model's own captions as training targets (docs/training.md)")->group(g);
   sub->add_option("--expected-length", args->expected_length, "Expected words A,B,C of a fused caption: A + B x raw words + C x synthetic words (default: the model's; capsfusion set-decoding --fit-expected-length)")->delimiter(',')->expected(3)->group(g);
   sub->add_option("--no-adjacent-repeat", args->gen.no_adjacent_repeat, "Forbid a block of up to this many tokens written twice in a row (\"a tree tree\") unless a source has it doubled (0: off)")->check(CLI::Range(0, 32))->capture_default_str()->group(g);
   sub->add_option("--temperature", args->gen.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->group(g);
