@@ -74,8 +74,8 @@ TEST_P(SlowDefaultModel, BeatsItsRecordedQualityOnDev) {
 
 INSTANTIATE_TEST_SUITE_P(Shipped, SlowDefaultModel,
                          ::testing::Values(
-                             // Measured 0.3670 / 0.5427 / 3.1223.
-                             ShippedModel{"capsfusion-default.gguf", 0.364, 0.540, 3.09},
+                             // Measured 0.3668 / 0.5493 / 3.1471.
+                             ShippedModel{"capsfusion-default.gguf", 0.364, 0.546, 3.11},
                              // Measured 0.3575 / 0.5412 / 3.0157.
                              ShippedModel{"capsfusion-fast.gguf", 0.352, 0.536, 2.97}),
                          [](const ::testing::TestParamInfo<ShippedModel>& info) {
