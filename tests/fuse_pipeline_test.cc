@@ -4,6 +4,7 @@
 // provenance (summary, Parquet key-value metadata, per row); dry run; progress.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 
 #include "fuse/dry_run.h"
@@ -121,33 +122,42 @@ class BeamsMaker : public CaptionMaker {
   size_t batch_size() const override { return 4; }
 };
 
+//! Runs the pipeline over `input` with BeamsMaker and a QC check that fails
+//! every caption of five words or more; `setup` adds the choices under test.
+//! Returns the fused captions.
+std::vector<std::string> RunBeamChoice(const std::string& input, const std::string& output,
+                                       const std::function<void(PipelineOptions*)>& setup) {
+  BeamsMaker maker;
+  PipelineOptions o;
+  o.inputs = {input};
+  o.output = output;
+  o.rejects = o.output + ".rejects.jsonl";
+  o.maker = &maker;
+  o.qc.checker = [](std::string_view, std::string_view, std::string_view fused) {
+    QcResult r;
+    if (CountWords(fused) >= 5) r.reasons.push_back(QcReason::kLengthRatio);
+    return r;
+  };
+  o.fingerprint = {{"method", "scripted"}};
+  setup(&o);
+  auto r = RunFusePipeline(o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> texts;
+  for (const auto& row : ReadJsonlRows(o.output)) texts.push_back(row["capsfusion"]);
+  return texts;
+}
+
 TEST(FusePipelineQcTest, TheLengthChoicePicksTheBeamBeforeQc) {
   TempDir dir;
   WriteFile(dir.File("in.jsonl"), "{\"laion_2b\": \"r1 r2\", \"laion_coco\": \"s1\"}\n"
                                   "{\"laion_2b\": \"r1 r2 r3 r4 r5 r6\", \"laion_coco\": \"s1\"}\n");
   auto run = [&](const std::string& name, double ratio, bool qc, size_t max_alternatives) {
-    BeamsMaker maker;
-    PipelineOptions o;
-    o.inputs = {dir.File("in.jsonl")};
-    o.output = dir.File(name);
-    o.rejects = o.output + ".rejects.jsonl";
-    o.maker = &maker;
-    o.length_choice.expected = ExpectedLength{0.0, 1.0, 0.0};  // as many words as the raw caption
-    o.length_choice.min_ratio = ratio;
-    o.max_alternatives = max_alternatives;
-    o.qc.enabled = qc;
-    // A check that fails every caption of five words or more.
-    o.qc.checker = [](std::string_view, std::string_view, std::string_view fused) {
-      QcResult r;
-      if (CountWords(fused) >= 5) r.reasons.push_back(QcReason::kLengthRatio);
-      return r;
-    };
-    o.fingerprint = {{"method", "scripted"}};
-    auto r = RunFusePipeline(o);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    std::vector<std::string> texts;
-    for (const auto& row : ReadJsonlRows(o.output)) texts.push_back(row["capsfusion"]);
-    return texts;
+    return RunBeamChoice(dir.File("in.jsonl"), dir.File(name), [&](PipelineOptions* o) {
+      o->length_choice.expected = ExpectedLength{0.0, 1.0, 0.0};  // as many words as the raw caption
+      o->length_choice.min_ratio = ratio;
+      o->max_alternatives = max_alternatives;
+      o->qc.enabled = qc;
+    });
   };
   // Off: the best beam.
   EXPECT_EQ(run("off.jsonl", 0, false, 0), (std::vector<std::string>{"short one", "short one"}));
@@ -167,25 +177,11 @@ TEST(FusePipelineQcTest, TheReferenceChoicePutsTheClosestPassingBeamFirst) {
             "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\", \"ref\": \"the middle sized caption\"}\n"
             "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\", \"ref\": \"a long caption of seven words\"}\n"
             "{\"laion_2b\": \"r1\", \"laion_coco\": \"s1\"}\n");
-  BeamsMaker maker;
-  PipelineOptions o;
-  o.inputs = {dir.File("in.jsonl")};
-  o.reader.fields.references = {"ref"};
-  o.output = dir.File("out.jsonl");
-  o.rejects = o.output + ".rejects.jsonl";
-  o.maker = &maker;
-  o.reference_choice = true;
-  o.qc.enabled = true;
-  o.qc.checker = [](std::string_view, std::string_view, std::string_view fused) {
-    QcResult r;
-    if (CountWords(fused) >= 5) r.reasons.push_back(QcReason::kLengthRatio);
-    return r;
-  };
-  o.fingerprint = {{"method", "scripted"}};
-  auto r = RunFusePipeline(o);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  std::vector<std::string> texts;
-  for (const auto& row : ReadJsonlRows(o.output)) texts.push_back(row["capsfusion"]);
+  auto texts = RunBeamChoice(dir.File("in.jsonl"), dir.File("out.jsonl"), [](PipelineOptions* o) {
+    o->reader.fields.references = {"ref"};
+    o->reference_choice = true;
+    o->qc.enabled = true;
+  });
   // Row 1: the closest beam passes. Row 2: the closest fails QC, the next
   // closest passes. Row 3 has no reference: the model's best beam.
   EXPECT_EQ(texts, (std::vector<std::string>{"middle sized caption here", "middle sized caption here", "short one"}));
