@@ -10,6 +10,7 @@
 #include "fuse/dry_run.h"
 #include "fuse/pipeline.h"
 #include "fuse/progress_line.h"
+#include "fuse/reference_choice.h"
 #include "fuse_test_helpers.h"
 #include "parquet/file_reader.h"
 
@@ -299,6 +300,37 @@ TEST(FuseCliTest, ProvenanceInSummaryParquetAndRows) {
   auto rows = ReadJsonlRows(dir.File("r.jsonl"));
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0]["capsfusion_provenance"]["method"], "raw");
+}
+
+TEST(FuseCliTest, ClosestToKeepsTheBeamNearestTheReferenceField) {
+  TempDir dir;
+  const std::string in = SourceDir() + "/examples/sample.jsonl";
+  const std::string model = " --model " + SourceDir() + "/models/capsfusion-default.gguf";
+  std::string log;
+  ASSERT_EQ(RunCommand(Cli() + " fuse " + in + model + " -q -o " + dir.File("plain.jsonl"), &log), 0) << log;
+  ASSERT_EQ(RunCommand(Cli() + " fuse " + in + model + " --closest-to reference -q -o " + dir.File("close.jsonl"), &log), 0)
+      << log;
+  auto plain = ReadJsonlRows(dir.File("plain.jsonl"));
+  auto close = ReadJsonlRows(dir.File("close.jsonl"));
+  ASSERT_EQ(plain.size(), close.size());
+  ASSERT_FALSE(close.empty());
+  double plain_sum = 0, close_sum = 0;
+  for (size_t i = 0; i < close.size(); ++i) {
+    const std::string ref = close[i]["reference"];
+    plain_sum += CaptionCloseness(plain[i]["capsfusion"].get<std::string>(), ref);
+    close_sum += CaptionCloseness(close[i]["capsfusion"].get<std::string>(), ref);
+  }
+  EXPECT_GT(close_sum, plain_sum);  // some row's closest passing beam is not the model's first choice
+  auto summary = nlohmann::json::parse(ReadFile(dir.File("close.jsonl.summary.json")));
+  EXPECT_EQ(summary["provenance"]["closest_to"], "reference");
+  // A resume with another reference field is another run: refused without --overwrite.
+  EXPECT_NE(RunCommand(Cli() + " fuse " + in + model + " --closest-to laion_coco -q -o " + dir.File("close.jsonl"), &log),
+            0);
+  EXPECT_NE(log.find("closest_to"), std::string::npos) << log;
+  // Baselines have no beams to choose from.
+  EXPECT_NE(RunCommand(Cli() + " fuse " + in + " --method concat --closest-to reference -q -o " + dir.File("c.jsonl"), &log),
+            0);
+  EXPECT_NE(log.find("--closest-to needs --method model"), std::string::npos) << log;
 }
 
 TEST(FuseCliTest, DryRunProjectsWithoutWriting) {
