@@ -12,8 +12,8 @@
 namespace capsfusion {
 namespace {
 
-std::vector<std::string> Tokens(std::string_view caption) {
-  const std::string line = PtbTokenize(caption);
+//! The tokens of a PTB-tokenized line (space-separated).
+std::vector<std::string> Tokens(std::string_view line) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start < line.size()) {
@@ -23,24 +23,6 @@ std::vector<std::string> Tokens(std::string_view caption) {
     start = end + 1;
   }
   return out;
-}
-
-size_t Lcs(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::vector<size_t> prev(b.size() + 1, 0), cur(b.size() + 1, 0);
-  for (const std::string& x : a) {
-    cur[0] = 0;
-    for (size_t j = 0; j < b.size(); ++j) cur[j + 1] = x == b[j] ? prev[j] + 1 : std::max(prev[j + 1], cur[j]);
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-double RougeL(const std::vector<std::string>& c, const std::vector<std::string>& r) {
-  const double lcs = static_cast<double>(Lcs(c, r));
-  if (lcs == 0) return 0;
-  const double p = lcs / static_cast<double>(c.size()), rec = lcs / static_cast<double>(r.size());
-  const double beta2 = 1.2 * 1.2;
-  return (1 + beta2) * p * rec / (rec + beta2 * p);
 }
 
 double SmoothedBleu4(const std::vector<std::string>& c, const std::vector<std::string>& r) {
@@ -62,20 +44,36 @@ double SmoothedBleu4(const std::vector<std::string>& c, const std::vector<std::s
   return std::exp(brevity + log_sum / 4);
 }
 
+//! Closeness of each candidate to `reference`; ROUGE-L is pycocoevalcap's own
+//! (per item, on PTB tokens).
+std::vector<double> Closeness(const std::vector<std::string_view>& candidates, std::string_view reference) {
+  std::vector<double> out(candidates.size(), 0.0);
+  const std::string ref_line = PtbTokenize(reference);
+  const auto r = Tokens(ref_line);
+  if (r.empty()) return out;
+  std::vector<std::string> lines;
+  for (std::string_view c : candidates) lines.push_back(PtbTokenize(c));
+  const CorpusScores rouge = ScoreTokenized(std::vector<std::vector<std::string>>(lines.size(), {ref_line}), lines);
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const auto c = Tokens(lines[k]);
+    if (!c.empty()) out[k] = rouge.per_item[k].rouge_l + SmoothedBleu4(c, r);
+  }
+  return out;
+}
+
 }  // namespace
 
 double CaptionCloseness(std::string_view candidate, std::string_view reference) {
-  const auto c = Tokens(candidate), r = Tokens(reference);
-  if (c.empty() || r.empty()) return 0;
-  return RougeL(c, r) + SmoothedBleu4(c, r);
+  return Closeness({candidate}, reference)[0];
 }
 
 bool ApplyReferenceChoice(std::string_view reference, FusedCaption* caption) {
   if (reference.empty() || caption->alternatives.empty()) return false;
   const size_t n = 1 + caption->alternatives.size();
   auto text = [&](size_t k) -> std::string& { return k == 0 ? caption->text : caption->alternatives[k - 1]; };
-  std::vector<double> score(n);
-  for (size_t k = 0; k < n; ++k) score[k] = CaptionCloseness(text(k), reference);
+  std::vector<std::string_view> texts_in;
+  for (size_t k = 0; k < n; ++k) texts_in.push_back(text(k));
+  const std::vector<double> score = Closeness(texts_in, reference);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
