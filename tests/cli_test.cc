@@ -358,5 +358,44 @@ TEST(CliModelTest, TheLengthChoiceIsFittedStoredAndUsed) {
   EXPECT_NE(out.find("at least 3 rows"), std::string::npos) << out;
 }
 
+// The consensus choice among beams: stored by set-decoding, used by fuse
+// (asking for every beam, recorded in provenance and the resume fingerprint),
+// overridden on the command line.
+TEST(CliModelTest, TheConsensusBeamChoiceIsStoredAndUsed) {
+  ModelFuseRun run;
+  const TempDir& dir = run.dir;
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " -o " + dir.File("c.gguf") +
+                           " --beam-choice consensus --consensus-source-weight 0.5",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("capsfusion.decoding.beam_choice \"consensus\""), std::string::npos) << out;
+  EXPECT_NE(out.find("capsfusion.decoding.consensus_source_weight 0.5"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(run.Base("c.gguf") + " -o " + dir.File("a.jsonl") + " --num-beams 3 --no-qc", &out), 0) << out;
+  auto p = run.Provenance("a.jsonl");
+  EXPECT_EQ(p["beam_choice"]["choice"], "consensus");
+  EXPECT_EQ(p["beam_choice"]["source_weight"], 0.5);
+  EXPECT_EQ(p["decoding"]["num_return_sequences"], 3);
+  // The same output with the other choice is another run: refused without --overwrite.
+  EXPECT_NE(RunCommand(run.Base("c.gguf") + " -o " + dir.File("a.jsonl") + " --num-beams 3 --no-qc --beam-choice model",
+                       &out),
+            0);
+  EXPECT_NE(out.find("beam_choice"), std::string::npos) << out;
+  // The command line wins; a model without the setting uses the model's order.
+  ASSERT_EQ(RunCommand(run.Base("c.gguf") + " -o " + dir.File("b.jsonl") + " --beam-choice model", &out), 0) << out;
+  EXPECT_FALSE(run.Provenance("b.jsonl").contains("beam_choice"));
+  ASSERT_EQ(RunCommand(run.Base() + " -o " + dir.File("d.jsonl") + " --num-beams 2 --beam-choice consensus" +
+                           " --consensus-source-weight 2",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(run.Provenance("d.jsonl")["beam_choice"]["source_weight"], 2.0);
+  // Bad values are usage errors.
+  EXPECT_EQ(RunCommand(run.Base() + " -o " + dir.File("e.jsonl") + " --beam-choice best", &out), 2) << out;
+  EXPECT_EQ(RunCommand(run.Base() + " -o " + dir.File("e.jsonl") + " --consensus-source-weight -1", &out), 2) << out;
+  EXPECT_EQ(RunCommand(Cli() + " set-decoding " + dir.File("m.gguf") + " --beam-choice best", &out), 2) << out;
+}
+
 }  // namespace
 }  // namespace capsfusion

@@ -122,6 +122,43 @@ TEST(TunedDecodingTest, TheLengthChoiceRoundTripsThroughTheLoader) {
   EXPECT_FALSE(Model::Load(dir.File("neg.gguf"), ModelOptions()).ok());
 }
 
+TEST(TunedDecodingTest, TheBeamChoiceRoundTripsThroughTheLoader) {
+  testing::TempDir dir;
+  ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(dir.File("m.gguf")).ok());
+  engine::TunedDecoding t;
+  t.beam_choice = "consensus";
+  t.consensus_source_weight = 0.75f;
+  auto b = WriteTunedCopy(dir.File("m.gguf"), dir.File("t.gguf"), t);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b->GetString("capsfusion.decoding.beam_choice"), "consensus");
+  auto m = Model::Load(dir.File("t.gguf"), ModelOptions());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)->info().recommended_beam_choice, "consensus");
+  EXPECT_EQ((*m)->info().recommended_consensus_source_weight, 0.75f);
+  auto plain = Model::Load(dir.File("m.gguf"), ModelOptions());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->info().recommended_beam_choice, "");
+  EXPECT_FALSE((*plain)->info().recommended_consensus_source_weight.has_value());
+
+  // A file with an unknown choice, the wrong type or a weight out of range does not load.
+  engine::GgufSpec spec = engine::MakeRandomLlama(engine::RandomLlamaConfig());
+  spec.Set("capsfusion.decoding.beam_choice", gguf::Value::String("best"));
+  ASSERT_TRUE(spec.Write(dir.File("best.gguf")).ok());
+  auto best = Model::Load(dir.File("best.gguf"), ModelOptions());
+  ASSERT_FALSE(best.ok());
+  EXPECT_NE(best.status().message().find("beam_choice"), std::string::npos) << best.status().ToString();
+  spec.Set("capsfusion.decoding.beam_choice", gguf::Value::Uint32(1));
+  ASSERT_TRUE(spec.Write(dir.File("int.gguf")).ok());
+  EXPECT_FALSE(Model::Load(dir.File("int.gguf"), ModelOptions()).ok());
+  spec.Set("capsfusion.decoding.beam_choice", gguf::Value::String("model"));
+  spec.Set("capsfusion.decoding.consensus_source_weight", gguf::Value::Float32(-2.0f));
+  ASSERT_TRUE(spec.Write(dir.File("neg.gguf")).ok());
+  EXPECT_FALSE(Model::Load(dir.File("neg.gguf"), ModelOptions()).ok());
+  t = {};
+  t.beam_choice = "mbr";
+  EXPECT_EQ(engine::ValidateTunedDecoding(t).code(), Status::Code::kInvalidArgument);
+}
+
 TEST(TunedDecodingTest, BadSettingsAndFilesAreStatuses) {
   testing::TempDir dir;
   ASSERT_TRUE(engine::MakeRandomLlama(engine::RandomLlamaConfig()).Write(dir.File("m.gguf")).ok());

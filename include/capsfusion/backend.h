@@ -38,6 +38,8 @@ struct BackendInfo {
   int recommended_span_min_match = 0;               //!< 0: none
   std::optional<std::array<float, 3>> recommended_expected_length;  //!< local: the model's (ModelInfo)
   std::optional<float> recommended_min_length_ratio;                //!< local: the model's (ModelInfo)
+  std::string recommended_beam_choice;                              //!< local: the model's (ModelInfo), "": none
+  std::optional<float> recommended_consensus_source_weight;         //!< local: the model's (ModelInfo)
   std::vector<std::string> endpoints;  //!< remote: base URLs (without credentials)
 };
 

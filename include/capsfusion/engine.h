@@ -116,6 +116,11 @@ struct ModelInfo {
   //! ".min_length_ratio"), if any.
   std::optional<std::array<float, 3>> recommended_expected_length;
   std::optional<float> recommended_min_length_ratio;
+  //! The order of the finished beams it was tuned for ("capsfusion.decoding.beam_choice":
+  //! "model" or "consensus"; empty: none) and the consensus choice's source
+  //! weight (".consensus_source_weight"), if any.
+  std::string recommended_beam_choice;
+  std::optional<float> recommended_consensus_source_weight;
 };
 
 class Model {

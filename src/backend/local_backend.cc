@@ -22,6 +22,8 @@ class LocalBackend final : public Backend {
     info_.recommended_span_min_match = m.recommended_span_min_match;
     info_.recommended_expected_length = m.recommended_expected_length;
     info_.recommended_min_length_ratio = m.recommended_min_length_ratio;
+    info_.recommended_beam_choice = m.recommended_beam_choice;
+    info_.recommended_consensus_source_weight = m.recommended_consensus_source_weight;
   }
 
   const BackendInfo& info() const override { return info_; }

@@ -68,6 +68,12 @@ Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, Mo
     t.span_min_match = static_cast<int>(std::min<uint32_t>(*v, 1u << 30));
   }
   CF_RETURN_IF_ERROR(read_float(kRecommendedMinLengthRatioKey, &t.min_length_ratio));
+  CF_RETURN_IF_ERROR(read_float(kRecommendedConsensusSourceWeightKey, &t.consensus_source_weight));
+  if (file.Has(kRecommendedBeamChoiceKey)) {
+    auto v = file.GetString(kRecommendedBeamChoiceKey);
+    if (!v.ok()) return bad("'" + std::string(kRecommendedBeamChoiceKey) + "': " + v.status().message());
+    t.beam_choice = *v;
+  }
   if (file.Has(kRecommendedExpectedLengthKey)) {
     auto v = file.GetFloat32Array(kRecommendedExpectedLengthKey);
     if (!v.ok()) return bad("'" + std::string(kRecommendedExpectedLengthKey) + "': " + v.status().message());
@@ -82,6 +88,8 @@ Status ReadDecodingHints(const gguf::GgufFile& file, const std::string& path, Mo
   info->recommended_span_min_match = t.span_min_match.value_or(0);
   info->recommended_expected_length = t.expected_length;
   info->recommended_min_length_ratio = t.min_length_ratio;
+  info->recommended_beam_choice = t.beam_choice.value_or("");
+  info->recommended_consensus_source_weight = t.consensus_source_weight;
   return Status::OK();
 }
 

@@ -39,6 +39,10 @@ constexpr const char* kRecommendedSpanMinMatchKey = "capsfusion.decoding.span_mi
 constexpr const char* kRecommendedExpectedLengthKey = "capsfusion.decoding.expected_length";
 //! Float32: fuse takes the best beam with at least this share of the expected words.
 constexpr const char* kRecommendedMinLengthRatioKey = "capsfusion.decoding.min_length_ratio";
+//! String "model" or "consensus": fuse's order of the finished beams (fuse --beam-choice).
+constexpr const char* kRecommendedBeamChoiceKey = "capsfusion.decoding.beam_choice";
+//! Float32: weight of the closeness to the sources in the consensus choice.
+constexpr const char* kRecommendedConsensusSourceWeightKey = "capsfusion.decoding.consensus_source_weight";
 
 //! The beam width the GGUF file at `path` recommends (kRecommendedBeamsKey),
 //! read from its header alone; 0 when it names none or cannot be read (loading

@@ -32,6 +32,13 @@ Status ValidateTunedDecoding(const TunedDecoding& t) {
                               *t.min_length_ratio <= 10)) {
     return Status::InvalidArgument("min_length_ratio must be in [0, 10]");
   }
+  if (t.beam_choice && *t.beam_choice != "model" && *t.beam_choice != "consensus") {
+    return Status::InvalidArgument("beam_choice must be model or consensus");
+  }
+  if (t.consensus_source_weight && !(std::isfinite(*t.consensus_source_weight) && *t.consensus_source_weight >= 0 &&
+                                     *t.consensus_source_weight <= 100)) {
+    return Status::InvalidArgument("consensus_source_weight must be in [0, 100]");
+  }
   return Status::OK();
 }
 
@@ -51,6 +58,10 @@ Status WriteWithTunedDecoding(const std::string& input, const std::string& outpu
                       std::vector<float>(tuned.expected_length->begin(), tuned.expected_length->end()));
   }
   if (tuned.min_length_ratio) w.SetFloat32(kRecommendedMinLengthRatioKey, *tuned.min_length_ratio);
+  if (tuned.beam_choice) w.SetString(kRecommendedBeamChoiceKey, *tuned.beam_choice);
+  if (tuned.consensus_source_weight) {
+    w.SetFloat32(kRecommendedConsensusSourceWeightKey, *tuned.consensus_source_weight);
+  }
   for (const gguf::TensorInfo& t : f.tensors()) {
     CF_RETURN_IF_ERROR(w.AddTensor(t.name, t.type, t.shape, t.data, t.n_bytes).WithContext(input));
   }

@@ -1,6 +1,6 @@
 // Tuned decoding settings stored in a model file: the metadata keys
 // capsfusion.decoding.{num_beams, length_penalty, span_bonus, span_min_match,
-// expected_length, min_length_ratio}
+// expected_length, min_length_ratio, beam_choice, consensus_source_weight}
 // that `fuse` uses unless told otherwise (ModelInfo::recommended_*).
 #pragma once
 
@@ -21,9 +21,12 @@ struct TunedDecoding {
   //! Expected fused words: [intercept, per raw word, per synthetic word], each finite, |x| <= 1000.
   std::optional<std::array<float, 3>> expected_length;
   std::optional<float> min_length_ratio;  //!< 0 to 10 (0: off)
+  std::optional<std::string> beam_choice;  //!< "model" or "consensus"
+  std::optional<float> consensus_source_weight;  //!< 0 to 100
 
   bool any() const {
-    return num_beams || length_penalty || span_bonus || span_min_match || expected_length || min_length_ratio;
+    return num_beams || length_penalty || span_bonus || span_min_match || expected_length || min_length_ratio || beam_choice ||
+           consensus_source_weight;
   }
 };
 

@@ -167,6 +167,7 @@ StatusOr<PipelineResult> RunFusePipeline(const PipelineOptions& o) {
     wo.output_field = o.output_field;
     wo.qc = o.qc;
     wo.length_choice = o.length_choice;
+    wo.consensus_choice = o.consensus_choice;
     wo.reference_choice = o.reference_choice;
     wo.max_alternatives = o.max_alternatives;
     if (o.provenance_row) wo.row_provenance = o.provenance.dump();

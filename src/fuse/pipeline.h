@@ -20,6 +20,7 @@
 #include "capsfusion/status.h"
 #include "capsfusion/writer.h"
 #include "fuse/caption_maker.h"
+#include "fuse/consensus_choice.h"
 #include "fuse/length_choice.h"
 #include "fuse/progress_line.h"
 #include "fuse/qc_stage.h"
@@ -38,6 +39,7 @@ struct PipelineOptions {
   std::string output_field = "capsfusion";
   QcSettings qc;
   LengthChoice length_choice;  //!< model method: which beam comes first
+  ConsensusChoice consensus_choice;  //!< model method: beams by agreement within the length choice
   bool reference_choice = false;  //!< model method: then the beam closest to the row's first reference
   size_t max_alternatives = static_cast<size_t>(-1);  //!< beams kept for QC's next-beam choice
   uint32_t shard_index = 0, shard_count = 1;

@@ -44,21 +44,28 @@ double SmoothedBleu4(const std::vector<std::string>& c, const std::vector<std::s
   return std::exp(brevity + log_sum / 4);
 }
 
-//! Closeness of each candidate to `reference`; ROUGE-L is pycocoevalcap's own
-//! (per item, on PTB tokens).
-std::vector<double> Closeness(const std::vector<std::string_view>& candidates, std::string_view reference) {
+}  // namespace
+
+std::vector<double> TokenizedCloseness(const std::vector<std::string>& candidates, const std::string& reference) {
   std::vector<double> out(candidates.size(), 0.0);
-  const std::string ref_line = PtbTokenize(reference);
-  const auto r = Tokens(ref_line);
-  if (r.empty()) return out;
-  std::vector<std::string> lines;
-  for (std::string_view c : candidates) lines.push_back(PtbTokenize(c));
-  const CorpusScores rouge = ScoreTokenized(std::vector<std::vector<std::string>>(lines.size(), {ref_line}), lines);
-  for (size_t k = 0; k < lines.size(); ++k) {
-    const auto c = Tokens(lines[k]);
+  const auto r = Tokens(reference);
+  if (r.empty() || candidates.empty()) return out;
+  const CorpusScores rouge = ScoreTokenized(std::vector<std::vector<std::string>>(candidates.size(), {reference}),
+                                            candidates);
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    const auto c = Tokens(candidates[k]);
     if (!c.empty()) out[k] = rouge.per_item[k].rouge_l + SmoothedBleu4(c, r);
   }
   return out;
+}
+
+namespace {
+
+//! Closeness of each candidate to `reference`.
+std::vector<double> Closeness(const std::vector<std::string_view>& candidates, std::string_view reference) {
+  std::vector<std::string> lines;
+  for (std::string_view c : candidates) lines.push_back(PtbTokenize(c));
+  return TokenizedCloseness(lines, PtbTokenize(reference));
 }
 
 }  // namespace

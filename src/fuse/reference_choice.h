@@ -8,7 +8,9 @@
 // penalty, on PTB tokens; both lie in [0, 1], so the sum is in [0, 2].
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuse/model_fuser.h"
 
@@ -16,6 +18,10 @@ namespace capsfusion {
 
 //! Closeness of `candidate` to `reference` in [0, 2]; 0 when either has no tokens.
 double CaptionCloseness(std::string_view candidate, std::string_view reference);
+
+//! CaptionCloseness of each candidate to `reference`, all of them already PTB
+//! tokenized (PtbTokenize); 0 for an empty candidate, all 0 for an empty reference.
+std::vector<double> TokenizedCloseness(const std::vector<std::string>& candidates, const std::string& reference);
 
 //! Orders `caption`'s text and alternatives by closeness to `reference`, the
 //! closest first (ties keep beam order). Returns whether the first changed.

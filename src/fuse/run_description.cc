@@ -128,6 +128,9 @@ StatusOr<nlohmann::ordered_json> BuildFingerprint(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
+    if (r.consensus_choice.enabled) {  // (absent when off, as above)
+      j["beam_choice"] = {{"choice", "consensus"}, {"source_weight", r.consensus_choice.source_weight}};
+    }
     if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);
@@ -148,6 +151,9 @@ nlohmann::ordered_json BuildProvenance(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
+    if (r.consensus_choice.enabled) {  // (absent when off, as above)
+      j["beam_choice"] = {{"choice", "consensus"}, {"source_weight", r.consensus_choice.source_weight}};
+    }
     if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);

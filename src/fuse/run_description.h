@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuse/consensus_choice.h"
 #include "fuse/length_choice.h"
 
 #include "capsfusion/backend.h"
@@ -33,6 +34,7 @@ struct RunDescription {
   size_t max_prompt_tokens = 0;
   GenerateOptions generate, retry;     //!< model method only
   LengthChoice length_choice;          //!< model method only
+  ConsensusChoice consensus_choice;    //!< model method only
   std::string closest_to;              //!< model method: --closest-to field (empty: off)
   bool qc = false;
   QcOptions qc_options;

@@ -37,7 +37,11 @@ Status WindowFuser::MakeSorted(PipelineWindow* w, const std::vector<size_t>& idx
     for (size_t k = start; k < end; ++k) {
       FusedCaption& c = (*made)[k - start];
       const Record& rec = w->rows[idx[order[k]]].record;
-      if (c.status.ok()) ApplyLengthChoice(options_.length_choice, rec.raw, rec.synthetic, &c);
+      if (c.status.ok() && options_.consensus_choice.enabled) {
+        ApplyConsensusChoice(options_.consensus_choice, options_.length_choice, rec.raw, rec.synthetic, &c);
+      } else if (c.status.ok()) {
+        ApplyLengthChoice(options_.length_choice, rec.raw, rec.synthetic, &c);
+      }
       if (c.status.ok() && options_.reference_choice && !rec.references.empty()) {
         ApplyReferenceChoice(rec.references[0], &c);
       }

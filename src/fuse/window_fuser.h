@@ -8,6 +8,7 @@
 
 #include "capsfusion/status.h"
 #include "fuse/caption_maker.h"
+#include "fuse/consensus_choice.h"
 #include "fuse/length_choice.h"
 #include "fuse/pipeline_window.h"
 #include "fuse/qc_stage.h"
@@ -20,6 +21,7 @@ struct WindowFuserOptions {
   QcSettings qc;                   //!< qc.enabled false: no checks, no qc_reasons field
   std::string row_provenance;      //!< non-empty: JSON set as field capsfusion_provenance
   LengthChoice length_choice;      //!< which beam comes first (off: the best)
+  ConsensusChoice consensus_choice;  //!< with the length choice: beams by agreement (off: the model's order)
   //! Then put first the beam closest to the row's first reference (fuse --closest-to).
   bool reference_choice = false;
   //! Alternatives kept for QC's next-beam choice after the length choice.

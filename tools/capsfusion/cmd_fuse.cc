@@ -82,6 +82,9 @@ struct FuseArgs {
   bool span_min_match_given = false;
   float min_length_ratio = 0;          // --min-length-ratio (else the model's, if any)
   std::string closest_to;              // --closest-to: field whose caption picks the beam
+  std::string beam_choice;             // --beam-choice (else the model's, else model)
+  float consensus_source_weight = 1;   // --consensus-source-weight (else the model's, else 1)
+  bool consensus_source_weight_given = false;
   bool min_length_ratio_given = false;
   std::vector<float> expected_length;  // --expected-length A,B,C (else the model's, if any)
   QcFlags qc;
@@ -155,6 +158,7 @@ int RunFuse(const FuseArgs& a) {
   std::unique_ptr<CaptionMaker> maker;
   RunDescription run;
   LengthChoice length_choice;  // model method: off unless the model or the flags ask for it
+  ConsensusChoice consensus_choice;  // model method: off unless the model or the flags ask for it
   size_t max_alternatives = static_cast<size_t>(-1);
   run.method = FuseMethodName(*method);
   GenerateOptions gen = a.gen, retry = a.retry;
@@ -209,6 +213,15 @@ int RunFuse(const FuseArgs& a) {
       length_choice.min_ratio = ratio;
       length_choice.expected = ExpectedLength{(*expected)[0], (*expected)[1], (*expected)[2]};
     }
+    // The order of the finished beams, the model's unless given.
+    const std::string choice = !a.beam_choice.empty()                   ? a.beam_choice
+                               : !tuned.recommended_beam_choice.empty() ? tuned.recommended_beam_choice
+                                                                        : "model";
+    if (Status s = ParseBeamChoice(choice, &consensus_choice); !s.ok()) return Fail(cmd, s);
+    consensus_choice.source_weight = a.consensus_source_weight_given ? a.consensus_source_weight
+                                     : tuned.recommended_consensus_source_weight
+                                         ? *tuned.recommended_consensus_source_weight
+                                         : 1.0f;
     // QC may replace a failing caption by the next best beam that passes, and
     // the length choice picks among the beams: ask beam search for them.
     if (!a.no_qc) {
@@ -220,7 +233,7 @@ int RunFuse(const FuseArgs& a) {
     } else {
       max_alternatives = 0;
     }
-    if (length_choice.enabled() || !a.closest_to.empty()) {
+    if (length_choice.enabled() || consensus_choice.enabled || !a.closest_to.empty()) {
       for (GenerateOptions* g : {&gen, &retry}) g->num_return_sequences = g->num_beams;
     }
     ModelFuserOptions fopt;
@@ -238,6 +251,7 @@ int RunFuse(const FuseArgs& a) {
     run.max_prompt_tokens = a.max_prompt_tokens;
     run.generate = gen;
     run.length_choice = length_choice;
+    run.consensus_choice = consensus_choice;
     run.closest_to = a.closest_to;
     // The model line is for people watching; logs get the model in the summary line.
     if (StderrIsTerminal()) {
@@ -290,6 +304,7 @@ int RunFuse(const FuseArgs& a) {
   po.output_field = a.output_field;
   po.qc = qc;
   po.length_choice = length_choice;
+  po.consensus_choice = consensus_choice;
   po.reference_choice = !a.closest_to.empty();
   po.max_alternatives = max_alternatives;
   po.shard_index = shard.index;
@@ -463,6 +478,8 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
   sub->add_option("--span-bonus", args->gen.span_bonus, "Added to the log-probability of the token that continues a span of 3 or more tokens copied from the prompt, so names are copied in order (0: off; default: the model's tuned value if its file gives one, else 0)")->check(CLI::Range(0.0, 100.0))->capture_default_str()->group(g);
   sub->add_option("--span-min-match", args->gen.span_min_match, "Shortest copied span that earns --span-bonus (default: the model's, else 3)")->check(CLI::Range(1, 32))->capture_default_str()->group(g);
   sub->add_option("--min-length-ratio", args->min_length_ratio, "Take the best beam with at least this share of the expected words (--expected-length), the longest when none has (0: off; default: the model's, else 0)")->check(CLI::Range(0.0, 10.0))->group(g);
+  sub->add_option("--beam-choice", args->beam_choice, "Order of the finished beams: model (by probability) | consensus (by agreement with the other beams and the sources: minimum Bayes risk; within the length choice) (default: the model's, else model)")->check(CLI::IsMember({"model", "consensus"}))->group(g);
+  sub->add_option("--consensus-source-weight", args->consensus_source_weight, "Consensus choice: weight of a beam's closeness to the two sources against its closeness to the other beams (default: the model's, else 1)")->check(CLI::Range(0.0, 100.0))->group(g);
   sub->add_option("--closest-to", args->closest_to, "Among the beams, put first the one closest to this field's caption (sentence ROUGE-L + smoothed BLEU-4), so QC keeps the closest that passes: the model's own captions as training targets (docs/training.md)")->group(g);
   sub->add_option("--expected-length", args->expected_length, "Expected words A,B,C of a fused caption: A + B x raw words + C x synthetic words (default: the model's; capsfusion set-decoding --fit-expected-length)")->delimiter(',')->expected(3)->group(g);
   sub->add_option("--no-adjacent-repeat", args->gen.no_adjacent_repeat, "Forbid a block of up to this many tokens written twice in a row (\"a tree tree\") unless a source has it doubled (0: off)")->check(CLI::Range(0, 32))->capture_default_str()->group(g);
@@ -508,6 +525,7 @@ void AddFuseCommand(CLI::App& app, Runner* run) {
     args->span_given = sub->get_option("--span-bonus")->count() > 0;
     args->span_min_match_given = sub->get_option("--span-min-match")->count() > 0;
     args->min_length_ratio_given = sub->get_option("--min-length-ratio")->count() > 0;
+    args->consensus_source_weight_given = sub->get_option("--consensus-source-weight")->count() > 0;
     args->retry.span_bonus = args->gen.span_bonus;
     args->retry.span_min_match = args->gen.span_min_match;
     *run = [args] { return RunFuse(*args); };

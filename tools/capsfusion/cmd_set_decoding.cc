@@ -63,7 +63,8 @@ std::string Describe(const gguf::GgufFile& f) {
   std::string out;
   for (const char* key : {engine::kRecommendedBeamsKey, engine::kRecommendedLengthPenaltyKey,
                           engine::kRecommendedSpanBonusKey, engine::kRecommendedSpanMinMatchKey,
-                          engine::kRecommendedExpectedLengthKey, engine::kRecommendedMinLengthRatioKey}) {
+                          engine::kRecommendedExpectedLengthKey, engine::kRecommendedMinLengthRatioKey,
+                          engine::kRecommendedBeamChoiceKey, engine::kRecommendedConsensusSourceWeightKey}) {
     if (const gguf::Value* v = f.Find(key)) out += std::string(key) + " " + v->DebugString() + "\n";
   }
   return out.empty() ? "no tuned decoding settings\n" : out;
@@ -150,6 +151,13 @@ void AddSetDecodingCommand(CLI::App& app, Runner* run) {
   sub->add_option("--min-length-ratio", args->tuned.min_length_ratio,
                   "fuse takes the best beam with at least this share of the expected words (0: off)")
       ->check(CLI::Range(0.0, 10.0));
+  sub->add_option("--beam-choice", args->tuned.beam_choice,
+                  "fuse's order of the finished beams: model (its probability) or consensus (agreement with the "
+                  "other beams and the sources; fuse --beam-choice)")
+      ->check(CLI::IsMember({"model", "consensus"}));
+  sub->add_option("--consensus-source-weight", args->tuned.consensus_source_weight,
+                  "Weight of the closeness to the sources in the consensus choice")
+      ->check(CLI::Range(0.0, 100.0));
   AddInputOptions(sub, &args->in);
   sub->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
   sub->callback([args, run] { *run = [args] { return RunSetDecoding(*args); }; });
