@@ -81,12 +81,7 @@ bool ApplyConsensusChoice(const ConsensusChoice& choice, const LengthChoice& len
     if (cls[a] != cls[b]) return cls[a] < cls[b];
     return score[a] > score[b];
   });
-  if (std::is_sorted(order.begin(), order.end())) return false;
-  std::vector<std::string> texts;
-  texts.reserve(n);
-  for (size_t k : order) texts.push_back(std::move(text(k)));
-  for (size_t k = 0; k < n; ++k) text(k) = std::move(texts[k]);
-  return order[0] != 0;
+  return ReorderBeams(order, caption);
 }
 
 }  // namespace capsfusion

@@ -84,11 +84,16 @@ bool ApplyReferenceChoice(std::string_view reference, FusedCaption* caption) {
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
-  if (order[0] == 0 && std::is_sorted(order.begin(), order.end())) return false;
+  return ReorderBeams(order, caption);
+}
+
+bool ReorderBeams(const std::vector<size_t>& order, FusedCaption* caption) {
+  if (std::is_sorted(order.begin(), order.end())) return false;
+  auto text = [&](size_t k) -> std::string& { return k == 0 ? caption->text : caption->alternatives[k - 1]; };
   std::vector<std::string> texts;
-  texts.reserve(n);
+  texts.reserve(order.size());
   for (size_t k : order) texts.push_back(std::move(text(k)));
-  for (size_t k = 0; k < n; ++k) text(k) = std::move(texts[k]);
+  for (size_t k = 0; k < texts.size(); ++k) text(k) = std::move(texts[k]);
   return order[0] != 0;
 }
 

@@ -23,6 +23,10 @@ double CaptionCloseness(std::string_view candidate, std::string_view reference);
 //! tokenized (PtbTokenize); 0 for an empty candidate, all 0 for an empty reference.
 std::vector<double> TokenizedCloseness(const std::vector<std::string>& candidates, const std::string& reference);
 
+//! Puts `caption`'s text and alternatives (0 the text, k the alternative k - 1)
+//! in `order`, a permutation of 0..alternatives. Returns whether the first changed.
+bool ReorderBeams(const std::vector<size_t>& order, FusedCaption* caption);
+
 //! Orders `caption`'s text and alternatives by closeness to `reference`, the
 //! closest first (ties keep beam order). Returns whether the first changed.
 //! An empty reference leaves the caption alone.
