@@ -74,8 +74,9 @@ TEST_P(SlowDefaultModel, BeatsItsRecordedQualityOnDev) {
 
 INSTANTIATE_TEST_SUITE_P(Shipped, SlowDefaultModel,
                          ::testing::Values(
-                             // Measured 0.3668 / 0.5493 / 3.1471.
-                             ShippedModel{"capsfusion-default.gguf", 0.364, 0.546, 3.11},
+                             // Measured 0.3736 / 0.5556 / 3.2400; the floors are the issue's
+                             // concatenation bar on BLEU-4 and ROUGE-L (0.373, 0.555).
+                             ShippedModel{"capsfusion-default.gguf", 0.373, 0.555, 3.20},
                              // Measured 0.3575 / 0.5412 / 3.0157.
                              ShippedModel{"capsfusion-fast.gguf", 0.352, 0.536, 2.97}),
                          [](const ::testing::TestParamInfo<ShippedModel>& info) {
