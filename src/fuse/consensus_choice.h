@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "capsfusion/status.h"
 #include "fuse/length_choice.h"
