@@ -60,7 +60,7 @@ bool ApplyConsensusChoice(const ConsensusChoice& choice, const LengthChoice& len
   std::vector<int> cls(n, 0);
   size_t first = n;  // when no beam has enough words: the longest (the first of the longest)
   if (length.enabled()) {
-    const double want = length.min_ratio * length.expected.Words(CountWords(raw), CountWords(synthetic));
+    const double want = length.MinWords(raw, synthetic);
     size_t longest_words = 0;
     bool any = false;
     for (size_t k = 0; k < n; ++k) {

@@ -58,7 +58,7 @@ StatusOr<ExpectedLength> FitExpectedLength(const std::vector<LengthExample>& exa
 bool ApplyLengthChoice(const LengthChoice& choice, std::string_view raw, std::string_view synthetic,
                        FusedCaption* caption) {
   if (!choice.enabled() || caption->alternatives.empty()) return false;
-  const double want = choice.min_ratio * choice.expected.Words(CountWords(raw), CountWords(synthetic));
+  const double want = choice.MinWords(raw, synthetic);
   const size_t n = 1 + caption->alternatives.size();
   auto text = [&](size_t k) -> std::string& { return k == 0 ? caption->text : caption->alternatives[k - 1]; };
   size_t pick = n, longest = 0, longest_words = 0;

@@ -45,6 +45,10 @@ struct LengthChoice {
   ExpectedLength expected;
   double min_ratio = 0;
   bool enabled() const { return min_ratio > 0; }
+  //! The fewest words a caption of these sources needs to pass: min_ratio x the expected words.
+  double MinWords(std::string_view raw, std::string_view synthetic) const {
+    return min_ratio * expected.Words(CountWords(raw), CountWords(synthetic));
+  }
 };
 
 //! Puts first, among `caption`'s text and alternatives (best first), the first

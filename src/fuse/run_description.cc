@@ -42,6 +42,11 @@ nlohmann::ordered_json LengthChoiceJson(const LengthChoice& c) {
   return j;
 }
 
+// (absent when off, as above)
+nlohmann::ordered_json ConsensusChoiceJson(const ConsensusChoice& c) {
+  return {{"choice", "consensus"}, {"source_weight", c.source_weight}};
+}
+
 nlohmann::ordered_json QcJson(const RunDescription& r) {
   nlohmann::ordered_json j;
   j["enabled"] = r.qc;
@@ -128,9 +133,7 @@ StatusOr<nlohmann::ordered_json> BuildFingerprint(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
-    if (r.consensus_choice.enabled) {  // (absent when off, as above)
-      j["beam_choice"] = {{"choice", "consensus"}, {"source_weight", r.consensus_choice.source_weight}};
-    }
+    if (r.consensus_choice.enabled) j["beam_choice"] = ConsensusChoiceJson(r.consensus_choice);
     if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);
@@ -151,9 +154,7 @@ nlohmann::ordered_json BuildProvenance(const RunDescription& r) {
     j["decoding"] = DecodingJson(r.generate);
     j["retry_decoding"] = DecodingJson(r.retry);
     if (r.length_choice.enabled()) j["length_choice"] = LengthChoiceJson(r.length_choice);
-    if (r.consensus_choice.enabled) {  // (absent when off, as above)
-      j["beam_choice"] = {{"choice", "consensus"}, {"source_weight", r.consensus_choice.source_weight}};
-    }
+    if (r.consensus_choice.enabled) j["beam_choice"] = ConsensusChoiceJson(r.consensus_choice);
     if (!r.closest_to.empty()) j["closest_to"] = r.closest_to;
   }
   j["qc"] = QcJson(r);
